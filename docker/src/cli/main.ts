@@ -1,0 +1,18 @@
+/** `vitals`: one CLI for the local stack, the database, every service, the gateway and the simulator. */
+import { Command } from 'commander';
+import { dbCommand } from './db-command.js';
+import { serviceCommands } from './service-commands.js';
+import { stackCommand } from './stack-command.js';
+
+export function buildCli(): Command {
+  const program = new Command('vitals')
+    .description('Bedside vital-sign monitoring platform')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (s, write) => write(`vitals: ${s}`) });
+  program.addCommand(stackCommand());
+  program.addCommand(dbCommand());
+  for (const c of serviceCommands()) program.addCommand(c);
+  return program;
+}
+
+await buildCli().parseAsync(process.argv);

@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { loadStackConfig } from '../config.js';
+import { describeStack, stackDown, stackStatus, stackUp } from '../stack/stack.js';
+import { consoleReporter, fail } from './output.js';
+
+export function stackCommand(): Command {
+  const cmd = new Command('stack').description(
+    'Run the local infrastructure without Docker: PostgreSQL (migrated), Kafka, Kafka Connect + Debezium',
+  );
+  cmd
+    .command('up')
+    .description(
+      'fetch jars, prepare and migrate PostgreSQL, start Kafka and Kafka Connect, create topics, register the CDC connector (idempotent)',
+    )
+    .action(async () => {
+      try {
+        await stackUp(describeStack(loadStackConfig()), consoleReporter);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  cmd
+    .command('down')
+    .description('stop Kafka Connect and Kafka, drop the replication slot (so PostgreSQL keeps no WAL for it)')
+    .option('--purge', 'also delete Kafka data and logs')
+    .action(async (opts: { purge?: boolean }) => {
+      try {
+        await stackDown(describeStack(loadStackConfig()), consoleReporter, opts);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  cmd
+    .command('status')
+    .description('report each part of the stack; exits non-zero if one is down')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      try {
+        const parts = await stackStatus(describeStack(loadStackConfig()));
+        if (opts.json) process.stdout.write(`${JSON.stringify(parts, null, 2)}\n`);
+        else for (const p of parts) process.stdout.write(`${p.ok ? 'up  ' : 'DOWN'}  ${p.part.padEnd(17)} ${p.detail}\n`);
+        process.exitCode = parts.every((p) => p.ok) ? 0 : 1;
+      } catch (err) {
+        fail(err);
+      }
+    });
+  return cmd;
+}

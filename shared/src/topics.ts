@@ -1,0 +1,62 @@
+/** Kafka topic names and their shapes: the one place that names them. */
+
+export const TOPICS = Object.freeze({
+  /** Readings as ingested, key: device id, value: `Reading` JSON. */
+  rawReadings: 'raw-readings',
+  /** Readings joined with reference data, key: patient id, value: `EnrichedReading` JSON. */
+  enrichedReadings: 'enriched-readings',
+  /** Alert lifecycle events, key: patient id, value: `AlertEvent` JSON. */
+  alerts: 'alerts',
+  /** Records that could not be processed, with the reason, key: original key, value: `DeadLetter` JSON. */
+  readingsDlq: 'readings-dlq',
+  /** Readings that arrived after their window closed, key: patient id, value: `EnrichedReading` JSON. */
+  lateReadings: 'late-readings',
+});
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Debezium's topic prefix for our reference tables. */
+export const CDC_TOPIC_PREFIX = 'db-changes';
+
+/** Reference tables captured by Debezium (never readings). Their order is the bootstrap order. */
+export const CDC_TABLES = [
+  'customers',
+  'departments',
+  'beds',
+  'patients',
+  'devices',
+  'gateways',
+  'device_assignments',
+  'alert_thresholds',
+  'device_settings',
+] as const;
+export type CdcTable = (typeof CDC_TABLES)[number];
+
+/** `db-changes.public.<table>` */
+export function cdcTopic(table: CdcTable, schema = 'public', prefix = CDC_TOPIC_PREFIX): string {
+  return `${prefix}.${schema}.${table}`;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** Topic layout the stack creates (docker-compose uses the same list through `vitals stack topics`). */
+export function topicSpecs(opts: { readingPartitions?: number } = {}): TopicSpec[] {
+  const p = opts.readingPartitions ?? 6;
+  const week = String(7 * 24 * 3_600_000);
+  return [
+    { name: TOPICS.rawReadings, partitions: p, config: { 'retention.ms': week } },
+    { name: TOPICS.enrichedReadings, partitions: p, config: { 'retention.ms': week } },
+    { name: TOPICS.alerts, partitions: 3, config: { 'retention.ms': week } },
+    { name: TOPICS.readingsDlq, partitions: 3, config: { 'retention.ms': String(30 * 24 * 3_600_000) } },
+    { name: TOPICS.lateReadings, partitions: 3, config: { 'retention.ms': week } },
+    ...CDC_TABLES.map((t) => ({
+      name: cdcTopic(t),
+      partitions: 1,
+      config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(24 * 3_600_000) },
+    })),
+  ];
+}

@@ -21,7 +21,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/src/config.ts', '**/src/cli/**', '**/src/testing/**', 'docker/bin/**', '**/test/**', '**/*.test.ts', 'bench/**', 'vitest.config.ts'],
+    files: [
+      '**/src/config.ts',
+      '**/src/cli/**',
+      '**/src/testing/**',
+      'docker/bin/**',
+      '**/test/**',
+      '**/*.test.ts',
+      'bench/**',
+      'vitest.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

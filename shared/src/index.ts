@@ -11,3 +11,5 @@ export * from './env-config.js';
 export * from './clock.js';
 export * from './ids.js';
 export * from './wait-for.js';
+export * from './hl7/index.js';
+export * from './cli-options.js';

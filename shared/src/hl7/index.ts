@@ -1,0 +1,4 @@
+export * from './mllp.js';
+export * from './message.js';
+export * from './oru.js';
+export * from './ack.js';

@@ -23,6 +23,7 @@ export default tseslint.config(
   {
     files: [
       '**/src/config.ts',
+      '**/src/cli.ts',
       '**/src/cli/**',
       '**/src/testing/**',
       'docker/bin/**',

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { dbCommand } from './db-command.js';
 import { serviceCommands } from './service-commands.js';
 import { stackCommand } from './stack-command.js';
+import { startCommand } from './start-command.js';
 
 export function buildCli(): Command {
   const program = new Command('vitals')
@@ -12,6 +13,7 @@ export function buildCli(): Command {
   program.addCommand(stackCommand());
   program.addCommand(dbCommand());
   for (const c of serviceCommands()) program.addCommand(c);
+  program.addCommand(startCommand());
   return program;
 }
 

@@ -3,7 +3,7 @@
  * is listed in docs/, and nothing listed there is gone from the code.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CDC_TABLES, TOPICS, cdcTopic } from '@vitals/shared';
@@ -11,10 +11,17 @@ import { REPO_ROOT } from './config.js';
 
 const PACKAGES = ['shared', 'docker', 'cloud', 'edge', 'firmware-sim'];
 
-async function exportsOf(pkg: string, file: string): Promise<Record<string, unknown>> {
-  const p = path.join(REPO_ROOT, pkg, 'src', file);
-  if (!existsSync(p)) return {};
-  return (await import(pathToFileURL(p).href)) as Record<string, unknown>;
+/** Every `<name>` module under a package's src (any depth): each package and service keeps its own. */
+function modulesNamed(name: string): string[] {
+  return PACKAGES.flatMap((pkg) =>
+    (readdirSync(path.join(REPO_ROOT, pkg, 'src'), { recursive: true }) as string[])
+      .filter((f) => path.basename(f) === name)
+      .map((f) => path.join(REPO_ROOT, pkg, 'src', f)),
+  );
+}
+
+async function exportsOf(file: string): Promise<Record<string, unknown>> {
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
 function backticked(doc: string, pattern: RegExp): Set<string> {
@@ -23,8 +30,8 @@ function backticked(doc: string, pattern: RegExp): Set<string> {
 
 async function declaredCodes(): Promise<Set<string>> {
   const codes = new Set<string>();
-  for (const pkg of PACKAGES) {
-    for (const [name, value] of Object.entries(await exportsOf(pkg, 'errors.ts'))) {
+  for (const file of modulesNamed('errors.ts')) {
+    for (const [name, value] of Object.entries(await exportsOf(file))) {
       if (!name.endsWith('Errors') || typeof value !== 'object' || value === null) continue;
       for (const factory of Object.values(value)) codes.add((factory as { code: string }).code);
     }
@@ -34,8 +41,8 @@ async function declaredCodes(): Promise<Set<string>> {
 
 async function declaredEnv(): Promise<Set<string>> {
   const vars = new Set<string>();
-  for (const pkg of PACKAGES) {
-    for (const [name, value] of Object.entries(await exportsOf(pkg, 'config.ts'))) {
+  for (const file of modulesNamed('config.ts')) {
+    for (const [name, value] of Object.entries(await exportsOf(file))) {
       if (!name.endsWith('Settings') || typeof value !== 'object' || value === null) continue;
       for (const s of Object.values(value))
         if (s && typeof (s as { env?: unknown }).env === 'string') vars.add((s as { env: string }).env);

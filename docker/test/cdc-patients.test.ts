@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { cdcTopic, decodeChangeEvent, type ChangeEvent } from '@vitals/shared';
-import { consumeUntil, testStackConfig, uniqueSuffix, type ConsumedRecord } from '../src/testing/index.js';
+import { consumeUntil, markTopicEnds, testStackConfig, uniqueSuffix, type ConsumedRecord } from '../src/testing/index.js';
 import { connectorConfig, deleteConnector, registerConnector } from '../src/stack/kafka-connect.js';
 import { dbTarget, dropReplicationSlot } from '../src/stack/postgres.js';
 import { stackPaths } from '../src/stack/paths.js';
@@ -105,11 +105,14 @@ describe('Debezium change events for patients', () => {
   });
 
   it('the stack connector streams patients to db-changes.public.patients', async () => {
+    const since = await markTopicEnds([cdcTopic('patients')]);
     const sfx = uniqueSuffix();
     const id = await newPatient(`MRN-${sfx}`, 'Streamed');
     await db.query('UPDATE patients SET family_name = $2 WHERE id = $1', [id, 'Renamed']);
     await db.query('DELETE FROM patients WHERE id = $1', [id]);
-    const records = await consumeUntil([cdcTopic('patients')], (rs) => eventsFor(rs, id).some((e) => e.kind === 'tombstone'));
+    const records = await consumeUntil([cdcTopic('patients')], (rs) => eventsFor(rs, id).some((e) => e.kind === 'tombstone'), {
+      since,
+    });
     const kinds = eventsFor(records, id).map((e) => (e.kind === 'upsert' ? e.op : e.kind));
     expect(kinds).toEqual(['c', 'u', 'delete', 'tombstone']);
   });

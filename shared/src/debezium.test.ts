@@ -7,12 +7,20 @@ describe('decodeChangeEvent', () => {
   it('decodes snapshot reads, creates and updates as upserts with the commit time', () => {
     for (const op of ['r', 'c', 'u'] as const) {
       const e = decodeChangeEvent('{"id":"p1"}', JSON.stringify({ before: null, after: { id: 'p1', mrn: 'M' }, source, op }));
-      expect(e).toMatchObject({ kind: 'upsert', op, key: { id: 'p1' }, row: { id: 'p1', mrn: 'M' }, committedAtMs: source.ts_ms });
+      expect(e).toMatchObject({
+        kind: 'upsert',
+        op,
+        key: { id: 'p1' },
+        row: { id: 'p1', mrn: 'M' },
+        committedAtMs: source.ts_ms,
+      });
     }
   });
 
   it('decodes deletes with the old row and tombstones', () => {
-    expect(decodeChangeEvent('{"id":"p1"}', JSON.stringify({ before: { id: 'p1' }, after: null, source, op: 'd' }))).toMatchObject({
+    expect(
+      decodeChangeEvent('{"id":"p1"}', JSON.stringify({ before: { id: 'p1' }, after: null, source, op: 'd' })),
+    ).toMatchObject({
       kind: 'delete',
       before: { id: 'p1' },
     });

@@ -49,7 +49,13 @@ describe('defineErrors', () => {
     const cause = new Error('disk');
     const e = E.X_ERR_FULL.withCause(cause, 'main', 10);
     expect(isVitalsError(e, 'X_ERR_FULL')).toBe(true);
-    expect(e).toMatchObject({ code: 'X_ERR_FULL', statusCode: 507, retriable: true, message: 'buffer main is full (10 bytes)', cause });
+    expect(e).toMatchObject({
+      code: 'X_ERR_FULL',
+      statusCode: 507,
+      retriable: true,
+      message: 'buffer main is full (10 bytes)',
+      cause,
+    });
     expect(E.X_ERR_FULL.code).toBe('X_ERR_FULL');
   });
 });

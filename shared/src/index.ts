@@ -13,3 +13,4 @@ export * from './ids.js';
 export * from './wait-for.js';
 export * from './hl7/index.js';
 export * from './cli-options.js';
+export * from './alarms/index.js';

@@ -66,10 +66,15 @@ export const DeadLetterSchema = Type.Object(
     measuredAt: Type.Optional(Type.String()),
     /** Released by the grace timer rather than rejected on arrival. */
     afterGrace: Type.Optional(Type.Boolean()),
-    /** The original record value, as text (it may not be JSON). */
+    /** The original record value, as text (it may not be JSON); cut at 64 KiB (see `originalBytes`). */
     original: Type.Union([Type.String(), Type.Null()]),
+    /** Size of the original value when `original` was cut. */
+    originalBytes: Type.Optional(Type.Integer({ minimum: 0 })),
     at: TimestampSchema,
   },
   { $id: 'DeadLetter', additionalProperties: false },
 );
 export type DeadLetter = Static<typeof DeadLetterSchema>;
+
+/** Longest original value a dead letter carries. */
+export const DEAD_LETTER_ORIGINAL_MAX = 64 * 1024;

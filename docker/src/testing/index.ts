@@ -70,7 +70,13 @@ export interface ConsumedRecord {
 export async function consumeUntil(
   topics: readonly string[],
   done: (records: readonly ConsumedRecord[]) => boolean,
-  opts: { timeoutMs?: number; readUncommitted?: boolean; filter?: (r: ConsumedRecord) => boolean } = {},
+  opts: {
+    timeoutMs?: number;
+    readUncommitted?: boolean;
+    filter?: (r: ConsumedRecord) => boolean;
+    /** Start at these offsets (from `markTopicEnds`) instead of the beginning: shared topics grow large. */
+    since?: TopicMarks;
+  } = {},
 ): Promise<ConsumedRecord[]> {
   const config = testStackConfig();
   const kafka = new Kafka({ clientId: 'vitals-test', brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING });
@@ -108,17 +114,41 @@ export async function consumeUntil(
               value: message.value ? message.value.toString('utf8') : null,
               headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, v ? v.toString() : ''])),
             };
+            const mark = opts.since?.get(topic)?.get(partition);
+            if (mark !== undefined && BigInt(message.offset) < mark) return;
             if (!opts.filter || opts.filter(r)) records.push(r);
             check();
           },
         })
         .catch(reject);
+      for (const [topic, partitions] of opts.since ?? []) {
+        for (const [partition, offset] of partitions) consumer.seek({ topic, partition, offset: offset.toString() });
+      }
       check();
     });
   } finally {
     await consumer.disconnect().catch(() => undefined);
   }
   return records;
+}
+
+/** End offsets of topics' partitions, to read only what comes after this moment. */
+export type TopicMarks = ReadonlyMap<string, ReadonlyMap<number, bigint>>;
+
+export async function markTopicEnds(topics: readonly string[]): Promise<TopicMarks> {
+  const config = testStackConfig();
+  const kafka = new Kafka({ clientId: 'vitals-test', brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const marks = new Map<string, Map<number, bigint>>();
+    for (const topic of topics) {
+      marks.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)])));
+    }
+    return marks;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Waits until every topic exists with leaders (a connector or service may create it a moment later). */
@@ -139,3 +169,6 @@ async function waitForTopics(kafka: Kafka, topics: readonly string[], timeoutMs:
 }
 
 export { withClient, dbTarget };
+export { freePort } from './free-port.js';
+export { startTempKafka, consumeFrom, createTopic, type TempKafka } from './temp-kafka.js';
+export { startTempPostgres, type TempPostgres } from './temp-postgres.js';

@@ -1,0 +1,30 @@
+import { Type } from '@sinclair/typebox';
+import { GatewayId, Nullable, Representation, Timestamp, Uuid } from '../../schemas/common.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+
+export const Gateway = Representation('Gateway', {
+  id: GatewayId,
+  customerId: Uuid,
+  departmentId: Uuid,
+  name: Name,
+  tokenRotatedAt: Timestamp,
+  lastSeenAt: Nullable(Timestamp),
+  deletedAt: Nullable(Timestamp),
+});
+export const GatewayWithToken = Type.Object(
+  {
+    gateway: Gateway,
+    token: Type.String({ description: 'Bearer token of the gateway; shown only in this response, store it now' }),
+  },
+  { additionalProperties: false },
+);
+export const CreateGateway = Type.Object(
+  { id: GatewayId, customerId: Type.Optional(Uuid), departmentId: Uuid, name: Name },
+  { additionalProperties: false },
+);
+export const PatchGateway = Type.Object(
+  { departmentId: Type.Optional(Uuid), name: Type.Optional(Name) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const GatewayFilters = { departmentId: Type.Optional(Uuid) };

@@ -1,0 +1,84 @@
+/**
+ * The buffer's schema as versioned migrations, applied in order inside one transaction each and recorded in
+ * `PRAGMA user_version`. Never edit an applied migration; add the next one.
+ *
+ * `readings.seq` (the rowid) is commit order and so forwarding order; readings are compact (device and metric
+ * as small integers, the UUIDv7 reading id as 16 bytes) because the buffer is sized in bytes.
+ */
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE devices (
+    ref INTEGER PRIMARY KEY,
+    device_id TEXT NOT NULL UNIQUE,
+    -- next deviceSeq for HL7 messages whose MSH-10 is not an integer
+    hl7_next_seq INTEGER NOT NULL DEFAULT 0
+  );
+
+  CREATE TABLE readings (
+    seq INTEGER PRIMARY KEY,
+    reading_id BLOB NOT NULL,
+    device_ref INTEGER NOT NULL,
+    device_seq INTEGER NOT NULL,
+    metric INTEGER NOT NULL,
+    value REAL NOT NULL,
+    measured_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    source INTEGER NOT NULL,
+    alarm INTEGER NOT NULL,
+    forwarded_at INTEGER
+  );
+  -- a frame resent after a lost acknowledgement (MQTT DUP, HL7 resend) is the same key: stored once
+  CREATE UNIQUE INDEX readings_natural_key ON readings (device_ref, device_seq, metric, measured_at);
+  CREATE INDEX readings_unsent ON readings (seq) WHERE forwarded_at IS NULL;
+  CREATE INDEX readings_forwarded ON readings (alarm, seq) WHERE forwarded_at IS NOT NULL;
+
+  -- HL7 control ids mapped to the deviceSeq they were given, so that a resent message maps to the same seq
+  CREATE TABLE hl7_control_ids (
+    device_ref INTEGER NOT NULL,
+    control_id TEXT NOT NULL,
+    device_seq INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (device_ref, control_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX hl7_control_ids_age ON hl7_control_ids (received_at);
+
+  CREATE TABLE rejected (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    device_id TEXT,
+    device_seq INTEGER,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    payload BLOB
+  );
+
+  CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY,
+    reading_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    device_seq INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL,
+    measured_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    dead_at INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT
+  );
+
+  -- every drop the full buffer made: nothing disappears without a trace
+  CREATE TABLE drop_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    alarm INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,2 @@
+export * from './threshold-rules.js';
+export * from './alarm-state.js';

@@ -17,4 +17,10 @@ export function buildCli(): Command {
   return program;
 }
 
+// `vitals stack status | head` closes our stdout early: that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 await buildCli().parseAsync(process.argv);

@@ -33,10 +33,13 @@ export function superviseServices(
   const firstExit = new Promise<{ name: string; code: number | null }>((r) => (onExit = r));
   const width = Math.max(...specs.map((s) => s.name.length), 4);
   for (const spec of specs) {
+    // Each child in its own process group: a Ctrl-C at the terminal reaches only this supervisor, which then
+    // stops every child once (a second signal would make a child skip its clean shutdown).
     const child = spawn(process.execPath, [bin, ...spec.args], {
       cwd: REPO_ROOT,
       env: { ...baseEnv, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     children.set(spec.name, child);
     const prefix = `${spec.name.padEnd(width)} | `;
@@ -51,21 +54,21 @@ export function superviseServices(
   return {
     children,
     firstExit,
+    /** Stops the children in reverse start order (simulators, then gateways, then the cloud), each cleanly. */
     async stopAll(graceMs = 15_000) {
       stopping = true;
-      const waits = [...children.values()].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      );
-      await Promise.all(waits);
+      for (const spec of [...specs].reverse()) {
+        const child = children.get(spec.name);
+        if (!child || child.exitCode !== null) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        });
+      }
     },
   };
 }

@@ -70,7 +70,17 @@ async function formatStorage(o: BrokerOptions, config: string): Promise<void> {
     return;
   await mkdir(o.paths.kafkaData, { recursive: true });
   const cp = path.join(o.paths.jars.kafka, '*');
-  await promisify(execFile)(o.java, ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-g', '-t', clusterId(), '-c', config]);
+  // `--cluster-id=<id>` in one argument: an id may start with '-', which the tool would take for an option.
+  await promisify(execFile)(o.java, [
+    '-cp',
+    cp,
+    'kafka.tools.StorageTool',
+    'format',
+    '-g',
+    `--cluster-id=${clusterId()}`,
+    '-c',
+    config,
+  ]);
 }
 
 /** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */

@@ -32,6 +32,11 @@ export interface ConnectorOptions {
 
 const MAIN = 'org.apache.kafka.connect.cli.ConnectStandalone';
 
+/** Where the rendered connector config lives: Connect standalone loads it at every start (see `startConnect`). */
+export function connectorFile(o: Pick<ConnectOptions, 'paths'>): string {
+  return path.join(o.paths.rendered, 'connector.json');
+}
+
 export function connectSpec(o: ConnectOptions): JavaProcessSpec {
   return {
     name: 'connect',
@@ -39,7 +44,9 @@ export function connectSpec(o: ConnectOptions): JavaProcessSpec {
     heap: o.heap,
     classpathDir: o.paths.jars.connect,
     mainClass: MAIN,
-    args: [path.join(o.paths.rendered, 'worker.properties')],
+    // Standalone mode forgets connectors registered over REST when it restarts; a connector named on the
+    // command line is started again every time (resuming from the offsets file), so a crash heals by itself.
+    args: [path.join(o.paths.rendered, 'worker.properties'), connectorFile(o)],
     jvmOptions: [`-Dlog4j2.configurationFile=${o.paths.templates.log4j}`],
     runDir: o.paths.run,
     logDir: o.paths.logs,
@@ -92,12 +99,26 @@ async function rest(
   return { status: res.status, json };
 }
 
-export async function startConnect(o: ConnectOptions): Promise<'started' | 'running'> {
+/**
+ * Starts Connect (if it does not run) with the connector config `connector` (name + config), which is also
+ * written to `connectorFile` so that a restart, even after a crash, starts the connector again.
+ */
+export async function startConnect(
+  o: ConnectOptions,
+  connector?: { name: string; config: Record<string, string> },
+): Promise<'started' | 'running'> {
   const spec = connectSpec(o);
+  if (connector) {
+    await mkdir(o.paths.rendered, { recursive: true });
+    await writeFile(connectorFile(o), JSON.stringify(connector, null, 2));
+  }
   if (await runningPid(spec)) {
     await waitConnectReady(o, 60_000);
     return 'running';
   }
+  await access(connectorFile(o)).catch(() => {
+    throw new Error(`no connector config at ${connectorFile(o)}: run \`vitals stack up\` first`);
+  });
   await renderWorker(o);
   await startJava(spec);
   await waitConnectReady(o, 120_000);

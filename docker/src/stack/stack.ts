@@ -136,16 +136,16 @@ export async function stackUp(stack: Stack, report: Reporter): Promise<{ seconds
       if (slot) await dropReplicationSlot(db, config.cdcSlotName);
     }
   }
-  await timed(report, 'Kafka Connect ready', () => startConnect(stack.connect));
-  await timed(report, `Debezium connector ${config.cdcConnectorName} running`, async () =>
-    registerConnector(
-      stack.connect,
-      config.cdcConnectorName,
-      await connectorConfig(
-        { name: config.cdcConnectorName, db, slot: config.cdcSlotName, publication: config.cdcPublication },
-        paths.templates.connector,
-      ),
+  const connector = {
+    name: config.cdcConnectorName,
+    config: await connectorConfig(
+      { name: config.cdcConnectorName, db, slot: config.cdcSlotName, publication: config.cdcPublication },
+      paths.templates.connector,
     ),
+  };
+  await timed(report, 'Kafka Connect ready', () => startConnect(stack.connect, connector));
+  await timed(report, `Debezium connector ${config.cdcConnectorName} running`, () =>
+    registerConnector(stack.connect, connector.name, connector.config),
   );
   const seconds = (Date.now() - t0) / 1000;
   report.info(`stack up in ${seconds.toFixed(1)} s (Kafka ${broker === 'running' ? 'was already running' : 'started'})`);

@@ -38,7 +38,13 @@ async function pgBin(): Promise<string> {
   return path.join('/usr/lib/postgresql', v, 'bin');
 }
 
-export async function startTempPostgres(opts: { migrate?: boolean; database?: string } = {}): Promise<TempPostgres> {
+export async function startTempPostgres(
+  opts: {
+    migrate?: boolean;
+    database?: string;
+    /** Extra server settings, e.g. { wal_level: 'logical' } for Debezium. */ settings?: Record<string, string>;
+  } = {},
+): Promise<TempPostgres> {
   const bin = await pgBin();
   const root = await mkdtemp(path.join(os.tmpdir(), 'vitals-pg-'));
   const dataDir = path.join(root, 'data');
@@ -55,7 +61,10 @@ export async function startTempPostgres(opts: { migrate?: boolean; database?: st
   const port = await freePort();
   const database = opts.database ?? 'vitals';
   const url = `postgres://postgres@127.0.0.1:${port}/${database}`;
-  const serverOptions = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c max_connections=50`;
+  const extra = Object.entries(opts.settings ?? {})
+    .map(([k, v]) => ` -c ${k}=${v}`)
+    .join('');
+  const serverOptions = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c max_connections=100${extra}`;
   const pgCtl = (...args: string[]) => exec('pg_ctl', ['-D', dataDir, ...args]);
   const temp: TempPostgres = {
     url,

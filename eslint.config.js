@@ -27,6 +27,7 @@ export default tseslint.config(
       '**/src/cli/**',
       '**/src/testing/**',
       'docker/bin/**',
+      'docker/faults/**',
       '**/test/**',
       '**/*.test.ts',
       'bench/**',

@@ -7,9 +7,8 @@ import os from 'node:os';
 import { Command, Option } from 'commander';
 import { isUuid, portOption } from '@vitals/shared';
 import { ROLES, type Role } from './auth/roles.js';
-import { CloudErrors } from './errors.js';
 
-export const CLOUD_SERVICES = ['storage', 'enricher', 'analytics', 'config', 'all'] as const;
+export const CLOUD_SERVICES = ['storage', 'enricher', 'analytics', 'config', 'web', 'all'] as const;
 export type CloudService = Exclude<(typeof CLOUD_SERVICES)[number], 'all'>;
 
 interface Running {
@@ -18,8 +17,8 @@ interface Running {
 }
 type Starter = (o: { port?: number }) => Promise<Running>;
 
-/** How each service starts; undefined = not part of this build. */
-const SERVICE_LOADERS: Readonly<Record<CloudService, (() => Promise<Starter>) | undefined>> = {
+/** How each service starts (its code is loaded only then). */
+const SERVICE_LOADERS: Readonly<Record<CloudService, () => Promise<Starter>>> = {
   storage: async () => {
     const { runStorage } = await import('./storage/run.js');
     return (o) => runStorage({ ...o, env: process.env });
@@ -34,8 +33,18 @@ const SERVICE_LOADERS: Readonly<Record<CloudService, (() => Promise<Starter>) | 
       return { url: `http://127.0.0.1:${running.port}`, close: () => running.close() };
     };
   },
-  analytics: undefined,
-  config: undefined,
+  analytics: async () => {
+    const { runAnalytics } = await import('./cli/analytics.js');
+    return (o) => runAnalytics(o);
+  },
+  config: async () => {
+    const { runConfigService } = await import('./cli/config-service.js');
+    return (o) => runConfigService({ ...o, env: process.env });
+  },
+  web: async () => {
+    const { runWeb } = await import('./web/run.js');
+    return (o) => runWeb({ ...o, env: process.env });
+  },
 };
 
 function fail(err: unknown): never {
@@ -60,7 +69,7 @@ async function runServices(names: readonly CloudService[], port: number | undefi
   process.once('SIGTERM', () => void stop('SIGTERM'));
   try {
     for (const name of names) {
-      const start = await SERVICE_LOADERS[name]!();
+      const start = await SERVICE_LOADERS[name]();
       const service = await start({ port: names.length === 1 ? port : undefined });
       running.push({ name, service });
       process.stderr.write(`vitals: cloud ${name} listening on ${service.url ?? '(no HTTP port)'}\n`);
@@ -75,7 +84,11 @@ export function cloudCommand(): Command {
   return new Command('cloud')
     .description(`run a cloud service: ${CLOUD_SERVICES.join(', ')} (all = every service in one process)`)
     .argument('<service>', 'service to run')
-    .option('--port <port>', 'HTTP port (default per service; storage: env STORAGE_PORT, 8080)', portOption)
+    .option(
+      '--port <port>',
+      'HTTP port (default per service; storage: env STORAGE_PORT, 8080; config: CONFIG_PORT, 8081; analytics: ANALYTICS_PORT, 8082; enricher: ENRICHER_PORT, 8084; web: WEB_PORT, 8088)',
+      portOption,
+    )
     .action(async (service: string, opts: { port?: number }) => {
       if (!(CLOUD_SERVICES as readonly string[]).includes(service)) {
         process.stderr.write(
@@ -84,15 +97,7 @@ export function cloudCommand(): Command {
         process.exit(1);
       }
       const all = Object.keys(SERVICE_LOADERS) as CloudService[];
-      const available = all.filter((s) => SERVICE_LOADERS[s] !== undefined);
-      if (service !== 'all' && SERVICE_LOADERS[service as CloudService] === undefined) {
-        fail(CloudErrors.CLOUD_ERR_SERVICE_NOT_AVAILABLE(service));
-      }
-      if (service === 'all') {
-        const missing = all.filter((s) => SERVICE_LOADERS[s] === undefined);
-        if (missing.length > 0) process.stderr.write(`vitals: warning: not part of this build yet: ${missing.join(', ')}\n`);
-      }
-      await runServices(service === 'all' ? available : [service as CloudService], opts.port);
+      await runServices(service === 'all' ? all : [service as CloudService], opts.port);
     });
 }
 

@@ -24,7 +24,6 @@ export const CloudErrors = defineErrors({
   CLOUD_ERR_RATE_LIMITED: { message: 'rate limit of %s requests per %s exceeded; retry in %s', status: 429, retriable: true },
   CLOUD_ERR_DEPENDENCY_UNAVAILABLE: { message: '%s is unavailable: %s', status: 503, retriable: true },
   CLOUD_ERR_INTERNAL: { message: 'internal error (request %s)', status: 500, retriable: true },
-  CLOUD_ERR_SERVICE_NOT_AVAILABLE: { message: 'cloud %s is not part of this build yet', retriable: false },
 });
 
 export type CloudErrorCode = keyof typeof CloudErrors;

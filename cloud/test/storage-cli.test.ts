@@ -61,10 +61,10 @@ describe('vitals admin create-key', () => {
 });
 
 describe('vitals cloud', () => {
-  it('says clearly that a service is not part of this build', async () => {
-    const r = await vitals({}, 'cloud', 'analytics');
+  it('names the services when asked for one that does not exist', async () => {
+    const r = await vitals({}, 'cloud', 'billing');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/CLOUD_ERR_SERVICE_NOT_AVAILABLE.*analytics/);
+    expect(r.stderr).toMatch(/unknown service "billing"; choose one of storage, enricher, analytics, config, web, all/);
   });
 
   it('fails fast on invalid configuration', async () => {

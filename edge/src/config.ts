@@ -40,6 +40,13 @@ function optionalPath(raw: string): string | null {
   return raw.trim() === '' ? null : path.resolve(raw.trim());
 }
 
+function optionalMqttUrl(raw: string): string | null {
+  if (raw.trim() === '') return null;
+  const url = parse.url(raw);
+  if (!/^mqtts?:\/\//.test(url)) throw new Error('must be an mqtt:// or mqtts:// URL');
+  return url;
+}
+
 function topicPrefix(raw: string): string {
   const p = raw.trim().replace(/\/+$/, '');
   if (p === '' || /[#+]/.test(p)) throw new Error('must be a topic prefix without wildcards, such as vitals');
@@ -290,6 +297,43 @@ export const edgeSettings = {
     default: '30s',
     doc: 'How long the open breaker waits before one trial request',
     parse: parse.duration,
+  },
+  configMqttUrl: {
+    env: 'EDGE_CONFIG_MQTT_URL',
+    default: '',
+    doc: 'Cloud MQTT broker the configuration comes from (`mqtt://` or `mqtts://`, e.g. mqtts://cloud:1885); empty = no config sync (the last applied document, else catalog defaults)',
+    parse: optionalMqttUrl,
+  },
+  configCaFile: {
+    env: 'EDGE_CONFIG_CA_FILE',
+    default: '',
+    doc: 'PEM file of a private CA the config broker certificate is verified against; empty = CLOUD_CA_FILE (plus the system CAs)',
+    parse: optionalPath,
+  },
+  configUsername: {
+    env: 'EDGE_CONFIG_USERNAME',
+    default: '',
+    doc: 'User name at the config broker; empty = GATEWAY_ID',
+    parse: parse.string,
+  },
+  configPassword: {
+    env: 'EDGE_CONFIG_PASSWORD',
+    default: '',
+    doc: 'Password at the config broker; empty = GATEWAY_TOKEN',
+    parse: parse.string,
+    secret: true,
+  },
+  configClientId: {
+    env: 'EDGE_CONFIG_CLIENT_ID',
+    default: '',
+    doc: 'Client id at the config broker; empty = `vitals-gw-<GATEWAY_ID>`',
+    parse: parse.string,
+  },
+  alarmLogMaxRows: {
+    env: 'EDGE_ALARM_LOG_MAX_ROWS',
+    default: '10000',
+    doc: 'Rows kept in the `alarm_log` table (local alarm transitions and acknowledgements; oldest removed first)',
+    parse: parse.int(100, 10_000_000),
   },
   logLevel: {
     env: 'EDGE_LOG_LEVEL',

@@ -25,6 +25,9 @@ export const EdgeErrors = defineErrors({
   EDGE_ERR_UPLINK_AUTH: { message: 'cloud refused the gateway token (HTTP %s); check GATEWAY_TOKEN', retriable: true },
   EDGE_ERR_UPLINK_BAD_RESPONSE: { message: 'cloud answer does not match the batch contract: %s', retriable: true },
   EDGE_ERR_UPLINK_CIRCUIT_OPEN: { message: 'uplink circuit breaker is open after repeated failures', retriable: true },
+  EDGE_ERR_CONFIG_REJECTED: { message: 'configuration version %s not applied: %s', retriable: false },
+  EDGE_ERR_CONFIG_UPLINK: { message: 'config broker at %s: %s', retriable: true },
+  EDGE_ERR_ALARM_NOT_FOUND: { message: 'no active alarm %s', status: 404, retriable: false },
 });
 
 export type EdgeErrorCode = keyof typeof EdgeErrors;

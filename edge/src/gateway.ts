@@ -1,7 +1,9 @@
 /**
- * `startGateway(config, deps) -> { close() }`: opens the buffer, starts ingestion (MQTT, MLLP TCP, serial),
- * the forwarder, retention and the HTTP API, and shuts them down in the order that loses nothing: stop
- * accepting, commit what is pending (acknowledging it), close the inputs, stop the uplink, close the buffer.
+ * `startGateway(config, deps) -> { close() }`: opens the buffer, restores the applied configuration, starts the
+ * local alarms, ingestion (MQTT, MLLP TCP, serial), device settings forwarding, the config sync with the cloud,
+ * the forwarder, retention and the HTTP API, and shuts them down in the order that loses nothing: stop the config
+ * sync, stop accepting, commit what is pending (acknowledging it), close the inputs, stop the uplink, close the
+ * buffer.
  */
 import { readFileSync } from 'node:fs';
 import { systemClock, type Clock, type TimerHandle } from '@vitals/shared';
@@ -9,6 +11,7 @@ import type { Logger } from 'pino';
 import { BufferMaintenance } from './buffer/buffer-maintenance.js';
 import { openDatabase, type OpenDatabaseOptions } from './buffer/open-database.js';
 import { ReadingStore } from './buffer/reading-store.js';
+import { createConfigSync, type ConfigSync } from './config-sync/config-sync.js';
 import type { EdgeConfig } from './config.js';
 import { EdgeErrors } from './errors.js';
 import { createCloudClient } from './forwarder/cloud-client.js';
@@ -43,6 +46,8 @@ export interface Gateway {
   readonly state: LocalState;
   readonly metrics: EdgeMetrics;
   readonly store: ReadingStore;
+  /** The applied configuration and the local alarms. */
+  readonly configSync: ConfigSync;
   status(): Promise<EdgeStatus>;
   close(): Promise<void>;
 }
@@ -71,6 +76,7 @@ export async function startGateway(config: EdgeConfig, deps: GatewayDeps = {}): 
     const store = ReadingStore.create(db);
     const metrics = createEdgeMetrics({ defaultMetrics: deps.processMetrics ?? true });
     const state = new LocalState();
+    const configSync = createConfigSync({ config, db, state, clock, log, registry: metrics.registry });
     const maintenance = new BufferMaintenance(store, {
       maxBytes: config.bufferMaxBytes,
       rejectedMaxRows: config.rejectedMaxRows,
@@ -166,6 +172,20 @@ export async function startGateway(config: EdgeConfig, deps: GatewayDeps = {}): 
         log: mqttLog,
       });
     }
+    // Device settings from the applied configuration go to the devices on this gateway's own broker, retained.
+    const retained = (topic: string, payload: Buffer) => {
+      if (embedded) {
+        embedded.broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: true, dup: false }, (err) => {
+          if (err) mqttLog.warn({ err, topic }, 'device settings not published');
+        });
+      } else if (external) {
+        external.client.publish(topic, payload, { qos: 1, retain: true }, (err) => {
+          if (err) mqttLog.warn({ err, topic }, 'device settings not published');
+        });
+      }
+    };
+    configSync.attachDevices(topics.settings, embedded || external ? retained : undefined);
+    configSync.connect();
     const session = { ingest, auth, state, metrics, clock, limits };
     let mllp: MllpServer | undefined;
     if (config.mllpPort !== null) {
@@ -231,6 +251,11 @@ export async function startGateway(config: EdgeConfig, deps: GatewayDeps = {}): 
       metrics,
       state,
       status,
+      alarms: {
+        acknowledge: (id, actor) => configSync.alarms.acknowledge(id, actor),
+        configVersion: () => configSync.applier.current().version,
+      },
+      config: () => configSync.view(),
       health: () => {
         const buffer = ingest.healthy();
         return {
@@ -240,6 +265,8 @@ export async function startGateway(config: EdgeConfig, deps: GatewayDeps = {}): 
       },
     });
     cleanups.push(() => http.app.close());
+    // Closed first: no configuration arrives while the inputs close.
+    cleanups.push(() => configSync.close());
 
     forwarder?.start();
     const ports = { http: http.port, mqtt: embedded?.port ?? null, mllp: mllp?.port ?? null };
@@ -252,6 +279,7 @@ export async function startGateway(config: EdgeConfig, deps: GatewayDeps = {}): 
       state,
       metrics,
       store,
+      configSync,
       status,
       close: () =>
         (closing ??= cleanup().then(() => {

@@ -87,6 +87,8 @@ export const ConfigAckSchema = Type.Object(
     version: Type.Integer({ minimum: 0 }),
     status: Type.Union([Type.Literal('applied'), Type.Literal('rejected')]),
     reason: Type.Optional(Type.String({ maxLength: 1024 })),
+    /** The version the gateway runs after this acknowledgement (a rejected version leaves the previous one running). */
+    appliedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { $id: 'ConfigAck', additionalProperties: false },
 );

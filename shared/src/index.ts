@@ -3,6 +3,7 @@ export * from './reading.js';
 export * from './topics.js';
 export * from './debezium.js';
 export * from './config-document.js';
+export * from './config-checks.js';
 export * from './stream-records.js';
 export * from './news2.js';
 export * from './validation.js';

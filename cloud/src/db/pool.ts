@@ -36,6 +36,12 @@ export function createPgPool(s: PoolSettings, log: Logger): pg.Pool {
     types,
   });
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed; it is replaced on next use'));
+  // A connection that dies while checked out (PostgreSQL restarted mid-transaction) emits 'error' on its client,
+  // where the pool's idle listener is not attached: without this the process would crash on an unhandled
+  // 'error' event. The query in flight fails with the same error and its caller handles it.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log.warn({ err }, 'PostgreSQL connection failed while in use'));
+  });
   return pool;
 }
 

@@ -30,6 +30,7 @@ export function systemServices(demo: DemoCredentials, stateDir: string): Service
         GATEWAY_ID: ward.gatewayId,
         GATEWAY_TOKEN: ward.gatewayToken,
         CLOUD_URL: 'http://127.0.0.1:8080',
+        EDGE_CONFIG_MQTT_URL: 'mqtt://127.0.0.1:1885',
         EDGE_DATA_DIR: path.join(stateDir, `edge-${slug}`),
         EDGE_HTTP_PORT: String(ports.http),
         EDGE_MQTT_PORT: String(ports.mqtt),
@@ -64,8 +65,10 @@ function banner(demo: DemoCredentials): string {
   const lines = ['', 'The demo hospital is running:'];
   demo.wards.forEach((w, i) => lines.push(`  nurses' station ${w.name.padEnd(22)} http://127.0.0.1:${WARD_PORTS[i]!.http}/`));
   lines.push(
+    '  dashboard and admin portal    http://127.0.0.1:8088/',
     '  storage API and docs          http://127.0.0.1:8080/docs',
     '  analytics API                 http://127.0.0.1:8082/docs',
+    '  configuration API             http://127.0.0.1:8081/docs',
     '',
     'Demo logins (API keys; also saved in .stack/demo/demo-credentials.json):',
     `  customer admin  ${demo.keys.customerAdmin}`,

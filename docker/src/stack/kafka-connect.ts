@@ -157,15 +157,43 @@ export async function connectorConfig(o: ConnectorOptions, templateFile: string)
   return (JSON.parse(rendered) as { config: Record<string, string> }).config;
 }
 
-/** Registers (or updates) a connector and waits until it and its task run. */
+/**
+ * Registers (or updates) a connector and waits until it and its task run. A connector that already has this
+ * config is left alone; Connect answers 409 while it is (re)starting connectors, so the update is retried.
+ */
 export async function registerConnector(
   o: Pick<ConnectOptions, 'connectUrl'>,
   name: string,
   config: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const put = await rest(o, 'PUT', `/connectors/${encodeURIComponent(name)}/config`, config);
-  if (put.status >= 300) throw StackErrors.STACK_ERR_CONNECTOR_FAILED(name, JSON.stringify(put.json));
+  const path = `/connectors/${encodeURIComponent(name)}/config`;
+  // 409 (Connect is starting or restarting connectors) and 5xx (its herder is busy) mean "ask again".
+  const busy = (status: number) => status === 409 || status >= 500;
+  let last: { status: number; json: unknown } | undefined;
+  try {
+    await waitFor(
+      async () => {
+        const current = await rest(o, 'GET', path);
+        if (busy(current.status)) return false;
+        const same =
+          current.status === 200 && Object.entries(config).every(([k, v]) => (current.json as Record<string, string>)[k] === v);
+        if (same) return true;
+        last = await rest(o, 'PUT', path, config);
+        if (busy(last.status)) return false;
+        if (last.status >= 300)
+          throw StackErrors.STACK_ERR_CONNECTOR_FAILED(name, `HTTP ${last.status} ${JSON.stringify(last.json)}`);
+        return true;
+      },
+      { timeoutMs, intervalMs: 500, what: `Connect to hold the config of ${name}` },
+    );
+  } catch (err) {
+    throw StackErrors.STACK_ERR_CONNECTOR_FAILED.withCause(
+      err,
+      name,
+      `${(err as Error).message} (last answer: HTTP ${last?.status})`,
+    );
+  }
   await waitConnectorRunning(o, name, timeoutMs);
 }
 

@@ -79,6 +79,42 @@ export const MIGRATIONS: readonly string[] = [
     last_seq INTEGER NOT NULL
   );
   `,
+  // 2: configuration push-down and local alarms.
+  `
+  -- the configuration document this gateway runs (one row): a restart without uplink keeps it
+  CREATE TABLE config_applied (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL,
+    document TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  );
+
+  -- every document received and what became of it (applied, rejected, older, repeated), bounded
+  CREATE TABLE config_receipts (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    version INTEGER,
+    outcome TEXT NOT NULL,
+    reason TEXT
+  );
+
+  -- local alarm transitions and acknowledgements, bounded
+  CREATE TABLE alarm_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    alarm_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    bed_id TEXT,
+    patient_id TEXT,
+    metric TEXT NOT NULL,
+    priority TEXT,
+    value REAL,
+    actor TEXT,
+    config_version INTEGER NOT NULL
+  );
+  CREATE INDEX alarm_log_alarm ON alarm_log (alarm_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

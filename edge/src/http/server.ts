@@ -28,7 +28,14 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ app: Fast
     logController: new LogController({ disableRequestLogging: true }),
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
-  await app.register(edgeApp, { metrics: o.metrics, state: o.state, health: o.health, status: o.status });
+  await app.register(edgeApp, {
+    metrics: o.metrics,
+    state: o.state,
+    health: o.health,
+    status: o.status,
+    alarms: o.alarms,
+    config: o.config,
+  });
   try {
     await app.listen({ host: o.host, port: o.port });
   } catch (err) {

@@ -90,6 +90,13 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
         if (status) o.state.setPresence({ deviceId: identity, status, atMs: o.clock.now(), via: isWill ? 'will' : 'status' });
         return cb(null);
       }
+      if (packet.topic === topics.settings(identity)) {
+        // Settings come from the gateway (the applied configuration), never from the device itself.
+        refused.add(packet);
+        (packet as PublishPacket).retain = false;
+        log.warn({ deviceId: identity, topic: packet.topic }, 'device publish to its settings topic ignored');
+        return cb(null);
+      }
       if (t.kind !== 'readings') return cb(null);
       // Readings are not retained by the broker: the buffer is where they live.
       (packet as PublishPacket).retain = false;

@@ -1,13 +1,16 @@
 /**
  * The device topics under a configurable prefix (default `vitals`, matching shared `MQTT_TOPICS`):
  * `<prefix>/devices/<deviceId>/readings` (frames), `/status` (presence, last will "offline") and `/errors`
- * (where the gateway tells a device why a frame was rejected). Pure.
+ * (where the gateway tells a device why a frame was rejected), `/settings` (retained device settings from the
+ * applied configuration). Pure.
  */
 
 export interface DeviceTopics {
   readonly readings: (deviceId: string) => string;
   readonly status: (deviceId: string) => string;
   readonly errors: (deviceId: string) => string;
+  /** Where the gateway publishes a device's settings (retained). */
+  readonly settings: (deviceId: string) => string;
   readonly readingsWildcard: string;
   readonly statusWildcard: string;
   /** Whether `filter` (a topic or subscription filter) stays inside the device's own subtree. */
@@ -21,6 +24,7 @@ export function deviceTopics(prefix: string): DeviceTopics {
     readings: (id) => `${base}${id}/readings`,
     status: (id) => `${base}${id}/status`,
     errors: (id) => `${base}${id}/errors`,
+    settings: (id) => `${base}${id}/settings`,
     readingsWildcard: `${base}+/readings`,
     statusWildcard: `${base}+/status`,
     isOwnSubtree: (id, filter) => filter === `${base}${id}` || filter.startsWith(`${base}${id}/`),

@@ -1,0 +1,32 @@
+/**
+ * The dashboard's browser code (`cloud/web/`, DOM types) is outside the root typecheck (the DOM library would change
+ * the types of the Node code); this runs the compiler on its own tsconfig, so `npm test` catches its type errors.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+function typeErrors(tsconfig: string): string[] {
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    tsconfig,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
+  if (!parsed) return [`cannot read ${tsconfig}`];
+  const program = ts.createProgram(parsed.fileNames, parsed.options);
+  return ts.getPreEmitDiagnostics(program).map((d) =>
+    ts.formatDiagnostic(d, {
+      getCanonicalFileName: (f) => f,
+      getCurrentDirectory: () => process.cwd(),
+      getNewLine: () => '\n',
+    }),
+  );
+}
+
+describe('dashboard page sources', () => {
+  it('typecheck against their own tsconfig (DOM, Preact JSX)', () => {
+    const tsconfig = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/tsconfig.json');
+    expect(typeErrors(tsconfig)).toEqual([]);
+  }, 60_000);
+});

@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MQTT_TOPICS, waitFor, type GatewayConfigDocument } from '@vitals/shared';
-import { makeCerts } from './config-support/certs.js';
+import { makeCerts } from '@vitals/stack/testing/certs';
 import { connectCollector, connectDevice, connectRefused, heartRateFrame, subscribeCodes } from './config-support/mqtt.js';
 import { issuedVersions, startConfigWorld, type ConfigWorld, type Tenant, type TestGateway } from './config-support/world.js';
 

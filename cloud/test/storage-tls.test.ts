@@ -3,79 +3,25 @@
  * completes an authenticated round trip, a client that does not is refused by its own verification, and plain
  * HTTP to the port gets no answer.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTempDatabase, type TempDatabase } from '@vitals/stack/testing';
+import { makeCerts, type TestCerts } from '@vitals/stack/testing/certs';
 import { loadStorageConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
 import { insertApiKey } from '../src/storage/reference/api-keys.js';
 import { startStorage, type RunningService } from '../src/storage/server.js';
 
-const openssl = (cwd: string, ...args: string[]) => promisify(execFile)('openssl', args, { cwd });
-
-let dir: string;
+let certs: TestCerts;
 let db: TempDatabase;
 let server: RunningService;
 let token: string;
 let ca: Buffer;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'vitals-tls-'));
-  await openssl(
-    dir,
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=vitals test CA',
-  );
-  await openssl(
-    dir,
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=localhost',
-  );
-  await writeFile(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  await openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-  );
-  ca = await readFile(path.join(dir, 'ca.pem'));
+  certs = await makeCerts();
+  ca = certs.ca;
 
   db = await createTempDatabase({ migrate: true });
   const client = new pg.Client(db.url);
@@ -93,8 +39,8 @@ beforeAll(async () => {
     DATABASE_URL: db.url,
     STORAGE_PORT: '0',
     STORAGE_HOST: '127.0.0.1',
-    CLOUD_TLS_CERT_FILE: path.join(dir, 'server.pem'),
-    CLOUD_TLS_KEY_FILE: path.join(dir, 'server.key'),
+    CLOUD_TLS_CERT_FILE: certs.certFile,
+    CLOUD_TLS_KEY_FILE: certs.keyFile,
     LOG_LEVEL: 'silent',
   });
   server = await startStorage(config, { log: createLogger({ level: 'silent' }) });
@@ -102,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await db?.drop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await certs?.remove();
 });
 
 function get(url: string, o: { ca?: Buffer; token?: string }): Promise<{ status: number; body: string }> {

@@ -26,7 +26,7 @@ import {
   type Db,
 } from './support/analytics-world.js';
 import { startConfigWorld, type ConfigWorld, type Tenant, type TestGateway } from './config-support/world.js';
-import { launchBrowser, screenshot } from './web-support/browser.js';
+import { launchBrowser, screenshot } from '@vitals/stack/testing/browser';
 
 describe('dashboard and admin portal', () => {
   let w: ConfigWorld;

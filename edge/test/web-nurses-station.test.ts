@@ -14,7 +14,7 @@ import type { WardSnapshot } from '../src/http/ward-view/schemas.js';
 import { startTestGateway, tempDir } from './support/gateway.js';
 import { connectDevice, frame } from './support/mqtt-device.js';
 import { startStandInCloud, type StandInCloud } from './support/stand-in-cloud.js';
-import { launchBrowser, screenshot } from './web-support/browser.js';
+import { launchBrowser, screenshot } from '@vitals/stack/testing/browser';
 import { startConfigBroker, type ConfigBroker } from './web-support/config-broker.js';
 
 const GATEWAY = `gw-web-${process.pid}`;

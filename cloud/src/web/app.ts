@@ -15,7 +15,7 @@ import { errorHandlerPlugin } from '../http/error-handler.js';
 import { healthPlugin } from '../http/health.js';
 import type { Logger } from '../logging.js';
 import type { AlertFollower } from './alerts/alert-follower.js';
-import type { PageBundle } from './bundle.js';
+import type { PageBundle } from '@vitals/shared/page-bundle';
 import { PAGE_HEADERS, pageHtml, unavailableHtml } from './page.js';
 import { proxyRoutes, type Upstream } from './proxy.js';
 

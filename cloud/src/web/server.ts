@@ -20,7 +20,7 @@ import { createLogger, type Logger } from '../logging.js';
 import { createDependencyGuard } from '../resilience/dependency-guard.js';
 import { startAlertFollower, type AlertFollower } from './alerts/alert-follower.js';
 import webApp from './app.js';
-import { bundlePage } from './bundle.js';
+import { bundlePage } from '@vitals/shared/page-bundle';
 import type { WebConfig } from './config.js';
 import { attachWebSocketProxy, type Upstream } from './proxy.js';
 

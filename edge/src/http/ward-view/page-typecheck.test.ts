@@ -4,25 +4,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-
-function typeErrors(tsconfig: string): string[] {
-  const parsed = ts.getParsedCommandLineOfConfigFile(
-    tsconfig,
-    {},
-    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
-  );
-  if (!parsed) return [`cannot read ${tsconfig}`];
-  const program = ts.createProgram(parsed.fileNames, parsed.options);
-  return ts.getPreEmitDiagnostics(program).map((d) =>
-    ts.formatDiagnostic(d, {
-      getCanonicalFileName: (f) => f,
-      getCurrentDirectory: () => process.cwd(),
-      getNewLine: () => '\n',
-    }),
-  );
-}
+import { typeErrors } from '@vitals/stack/testing/typecheck';
 
 describe("nurses' station page sources", () => {
   it('typecheck against their own tsconfig (DOM, Preact JSX)', () => {

@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '@vitals/shared';
 import { readTrendFromBuffer } from '../../buffer/trend-query.js';
 import type { LocalState } from '../../local-state.js';
 import type { EdgeStatus } from '../../status.js';
-import { bundlePage, type PageBundle } from './bundle.js';
+import { bundlePage, type PageBundle } from '@vitals/shared/page-bundle';
 import { PAGE_HEADERS, pageHtml, unavailableHtml } from './page.js';
 import { WardSnapshotSchema, type WardEvents } from './schemas.js';
 import { WardFeed } from './ward-feed.js';

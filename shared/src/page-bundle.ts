@@ -1,8 +1,9 @@
 /**
- * Builds the dashboard and admin portal from their source (`cloud/web/`) once, at start-up, into memory with
- * esbuild: one minified script and one stylesheet named by their content hash. No build step to forget, and what
- * is served is always the source tree's page; it costs well under a second of the service's start (in the
- * background: the API proxy serves at once).
+ * Builds a web page (the nurses' station on the gateway, the dashboard in the cloud) from its source once, at
+ * start-up, into memory with esbuild: one minified script and one stylesheet, named by a hash of their content.
+ * No build step to forget, and the page served is always the page in the source tree; it costs tens of
+ * milliseconds while a server starts (in the background: the server never waits for it). Imported as
+ * `@vitals/shared/page-bundle`, so only the servers that serve pages load esbuild.
  */
 import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
@@ -10,6 +11,7 @@ import { build } from 'esbuild';
 export interface PageBundle {
   readonly js: Buffer;
   readonly css: Buffer;
+  /** Short content hash, part of the asset URLs (so they can be cached for good). */
   readonly hash: string;
 }
 
@@ -32,5 +34,6 @@ export async function bundlePage(entry: string): Promise<PageBundle> {
   const file = (ext: string) => Buffer.from(result.outputFiles.find((f) => f.path.endsWith(ext))?.contents ?? new Uint8Array());
   const js = file('.js');
   const css = file('.css');
-  return { js, css, hash: createHash('sha256').update(js).update(css).digest('hex').slice(0, 12) };
+  const hash = createHash('sha256').update(js).update(css).digest('hex').slice(0, 12);
+  return { js, css, hash };
 }

@@ -15,7 +15,7 @@ export interface TestCerts {
 }
 
 export async function makeCerts(): Promise<TestCerts> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'config-tls-'));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vitals-tls-'));
   const openssl = (...args: string[]) => promisify(execFile)('openssl', args, { cwd: dir });
   await openssl(
     'req',

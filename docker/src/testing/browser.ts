@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
 export function launchBrowser(): Promise<Browser> {

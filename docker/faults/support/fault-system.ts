@@ -30,7 +30,14 @@ export interface FaultSystem {
   readonly gatewayToken: string;
   readonly devices: readonly string[];
   readonly ports: { storage: number; enricher: number; analytics: number; edgeHttp: number; edgeMqtt: number; edgeMllp: number };
-  readonly services: { storage: ManagedProcess; enricher: ManagedProcess; analytics: ManagedProcess; edge: ManagedProcess };
+  readonly services: {
+    storage: ManagedProcess;
+    enricher: ManagedProcess;
+    analytics: ManagedProcess;
+    edge: ManagedProcess;
+  } & Record<string, ManagedProcess>;
+  /** HTTP ports of the enricher and analytics instances, by service name (enricher, enricher-2, ...). */
+  readonly instancePorts: Readonly<Record<string, number>>;
   readonly sim: Simulation;
   readonly db: pg.Pool;
   /** Kills the Kafka broker (SIGKILL) and starts it again on the same data. */
@@ -42,6 +49,8 @@ export interface FaultSystem {
 
 export interface FaultSystemOptions {
   readonly devices: number;
+  /** Instances of the enricher and of the analytics service, each in one consumer group (default 1). */
+  readonly instances?: number;
   readonly framesPerSecondPerDevice: number;
   readonly log?: (m: string) => void;
 }
@@ -203,12 +212,40 @@ export async function startFaultSystem(o: FaultSystemOptions): Promise<FaultSyst
       baseEnv,
     ),
   };
+  const instancePorts: Record<string, number> = { enricher: ports.enricher, analytics: ports.analytics };
+  const extra: Record<string, ManagedProcess> = {};
+  for (let i = 2; i <= (o.instances ?? 1); i++) {
+    const e = await freePort();
+    const a = await freePort();
+    instancePorts[`enricher-${i}`] = e;
+    instancePorts[`analytics-${i}`] = a;
+    extra[`enricher-${i}`] = managedProcess(
+      {
+        name: `enricher-${i}`,
+        command: ['cloud', 'enricher', '--port', String(e)],
+        env: { ...common, ENRICHER_GROUP_ID: 'faults-enricher', ENRICHER_SESSION_TIMEOUT: '6s', ENRICHER_GRACE: '10s' },
+        ready: () => answers200(`http://127.0.0.1:${e}/readyz`),
+      },
+      baseEnv,
+    );
+    extra[`analytics-${i}`] = managedProcess(
+      {
+        name: `analytics-${i}`,
+        command: ['cloud', 'analytics', '--port', String(a)],
+        env: { ...common, ANALYTICS_GROUP_ID: 'faults-analytics', ANALYTICS_SESSION_TIMEOUT: '6s' },
+        ready: () => answers200(`http://127.0.0.1:${a}/readyz`),
+      },
+      baseEnv,
+    );
+  }
   log('fault system: starting storage, enricher, analytics, edge');
   cleanup.push(() => db.end());
-  for (const s of [services.storage, services.enricher, services.analytics, services.edge]) cleanup.push(() => s.stop());
+  for (const s of [services.storage, services.enricher, services.analytics, ...Object.values(extra), services.edge])
+    cleanup.push(() => s.stop());
   let sim: Simulation;
   try {
     await Promise.all([services.storage.start(), services.enricher.start(), services.analytics.start()]);
+    for (const s of Object.values(extra)) await s.start();
     await services.edge.start();
     sim = await startSimulation();
   } catch (err) {
@@ -243,7 +280,8 @@ export async function startFaultSystem(o: FaultSystemOptions): Promise<FaultSyst
     gatewayToken,
     devices,
     ports,
-    services,
+    services: { ...services, ...extra },
+    instancePorts,
     sim,
     db,
     async crashKafka(downMs) {

@@ -20,6 +20,7 @@ import {
   removeOffsets,
   startConnect,
   stopConnect,
+  waitConnectorRunning,
   type ConnectOptions,
 } from './kafka-connect.js';
 import { residentMiB, runningPid } from './java-process.js';
@@ -143,9 +144,13 @@ export async function stackUp(stack: Stack, report: Reporter): Promise<{ seconds
       paths.templates.connector,
     ),
   };
-  await timed(report, 'Kafka Connect ready', () => startConnect(stack.connect, connector));
+  const connect = await timed(report, 'Kafka Connect ready', () => startConnect(stack.connect, connector));
+  // A Connect we started creates the connector from its file (a PUT now would race it and stop Connect);
+  // one that was running already gets the config over REST in case it changed.
   await timed(report, `Debezium connector ${config.cdcConnectorName} running`, () =>
-    registerConnector(stack.connect, connector.name, connector.config),
+    connect === 'started'
+      ? waitConnectorRunning(stack.connect, connector.name, 120_000)
+      : registerConnector(stack.connect, connector.name, connector.config),
   );
   const seconds = (Date.now() - t0) / 1000;
   report.info(`stack up in ${seconds.toFixed(1)} s (Kafka ${broker === 'running' ? 'was already running' : 'started'})`);

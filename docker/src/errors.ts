@@ -10,4 +10,5 @@ export const StackErrors = defineErrors({
   STACK_ERR_PROCESS_START: { message: '%s did not become ready: %s (log: %s)', retriable: true },
   STACK_ERR_CONNECTOR_FAILED: { message: 'Debezium connector %s is not running: %s', retriable: true },
   STACK_ERR_NOT_RUNNING: { message: '%s is not running', retriable: true },
+  STACK_ERR_INTERRUPTED: { message: 'interrupted while %s', retriable: true },
 });

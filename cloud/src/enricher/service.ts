@@ -35,6 +35,7 @@ async function ensureChangelog(kafka: ReturnType<typeof createKafkaClient>, conf
   const admin = kafka.admin();
   await admin.connect();
   try {
+    if ((await admin.listTopics()).includes(config.changelogTopic)) return;
     const inputPartitions = (await topicBounds(admin, config.inputTopic)).size;
     await admin.createTopics({
       waitForLeaders: true,

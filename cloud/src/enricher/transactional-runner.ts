@@ -6,7 +6,7 @@
  * transaction ended. After any transactional error the partition is rebuilt from scratch: new producer,
  * state restored from the changelog, consumer seeked to the stored offset.
  */
-import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Clock } from '@vitals/shared';
 import type { Logger } from '../logging.js';
 import { readPartitionRanges, topicBounds } from '../kafka/partition-reader.js';
@@ -108,6 +108,8 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
     const producer = kafka.producer({
       transactionalId: `${opts.groupId}-tx-${partition}`,
       idempotent: true,
+      // The Java client's murmur2 partitioning of the patient key (kafkajs' default since 2.0, named to be explicit).
+      createPartitioner: Partitioners.DefaultPartitioner,
       maxInFlightRequests: 1,
       transactionTimeout: opts.transactionTimeoutMs,
       retry: { retries: 5 },

@@ -20,14 +20,22 @@ export interface KafkaClientSettings {
 /** kafkajs warns about this on every idempotent producer with bounded retries; see idempotent-producer.ts. */
 const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer'];
 
+/**
+ * Lines kafkajs writes for each attempt of a request it then retries (an error response such as
+ * CONCURRENT_TRANSACTIONS right after a commit, or a produce that will be sent again). When the retries run out
+ * the error reaches our code, which logs it; one attempt is detail, not a warning.
+ */
+const RETRIED_ATTEMPTS = ['Response ', 'Failed to send messages: '];
+
 /** kafkajs log entries into pino. Its ERROR lines are about retries we handle and report ourselves: warn. */
-function bridge(log: Logger) {
+export function bridge(log: Logger) {
   return () =>
     ({ namespace, level, log: entry }: LogEntry) => {
       const { message, timestamp: _t, ...extra } = entry;
       if (EXPECTED_WARNINGS.some((w) => message.startsWith(w))) return;
       const fields = { kafka: namespace, ...extra };
-      if (level <= logLevel.WARN) log.warn(fields, message);
+      if (RETRIED_ATTEMPTS.some((a) => message.startsWith(a))) log.debug(fields, message);
+      else if (level <= logLevel.WARN) log.warn(fields, message);
       else if (level === logLevel.INFO) log.debug(fields, message);
       else log.trace(fields, message);
     };

@@ -1,55 +1,63 @@
 /**
  * `vitals start` (`npm start`): the whole system on local defaults, in the foreground. Brings the stack up,
- * starts every service that is part of this build, prints where to look, and on Ctrl-C stops what it started.
+ * seeds the demo hospital, starts the cloud, a gateway per demo ward and a simulator per ward (each once the one
+ * before is ready), prints where to look, shows warnings and a periodic summary, and on Ctrl-C stops what it
+ * started.
  */
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { loadStackConfig } from '../config.js';
 import { describeStack, stackDown, stackStatus, stackUp } from '../stack/stack.js';
 import { withClient } from '../stack/postgres.js';
 import { seedDemoHospital, type DemoCredentials } from '../system/demo-seed.js';
-import { superviseServices, type ServiceSpec } from '../system/supervisor.js';
+import { startServices, type ServiceSpec } from '../system/supervisor.js';
+import { cloudEnv, edgeEnv, systemPorts, type SystemPorts } from '../system/system-ports.js';
+import { wardSummary, type WardStatus } from '../system/ward-summary.js';
 import { consoleReporter, fail } from './output.js';
 
-/** Ports of the demo: the cloud services on their defaults, one gateway per ward beside each other. */
-const WARD_PORTS = [
-  { http: 8090, mqtt: 1884, mllp: 2575 },
-  { http: 8091, mqtt: 1886, mllp: 2576 },
-];
-
 /** The services `vitals start` runs, in start order: the cloud, a gateway per demo ward, a simulator per ward. */
-export function systemServices(demo: DemoCredentials, stateDir: string): ServiceSpec[] {
-  const specs: ServiceSpec[] = [{ name: 'cloud', args: ['cloud', 'all'] }];
+export function systemServices(demo: DemoCredentials, ports: SystemPorts, stateDir: string): ServiceSpec[] {
+  const specs: ServiceSpec[] = [
+    {
+      name: 'cloud',
+      args: ['cloud', 'all'],
+      env: cloudEnv(ports),
+      readyUrls: [
+        `http://127.0.0.1:${ports.storage}/readyz`,
+        `http://127.0.0.1:${ports.config}/healthz`,
+        `http://127.0.0.1:${ports.analytics}/healthz`,
+        `http://127.0.0.1:${ports.web}/healthz`,
+      ],
+    },
+  ];
+  const sims: ServiceSpec[] = [];
   demo.wards.forEach((ward, i) => {
-    const ports = WARD_PORTS[i]!;
+    const wardPorts = ports.wards[i]!;
     const slug = ward.code.toLowerCase();
     specs.push({
       name: `edge-${slug}`,
       args: ['edge'],
       env: {
+        ...edgeEnv(ports, i),
         GATEWAY_ID: ward.gatewayId,
         GATEWAY_TOKEN: ward.gatewayToken,
-        CLOUD_URL: 'http://127.0.0.1:8080',
-        EDGE_CONFIG_MQTT_URL: 'mqtt://127.0.0.1:1885',
         EDGE_DATA_DIR: path.join(stateDir, `edge-${slug}`),
-        EDGE_HTTP_PORT: String(ports.http),
-        EDGE_MQTT_PORT: String(ports.mqtt),
-        EDGE_MLLP_PORT: String(ports.mllp),
         EDGE_DEVICE_AUTH: 'allowlist',
         EDGE_DEVICE_ALLOWLIST: Array.from(
           { length: ward.beds },
           (_, b) => `${ward.devicePrefix}${String(b + 1).padStart(3, '0')}`,
         ).join(','),
       },
+      readyUrls: [`http://127.0.0.1:${wardPorts.http}/healthz`],
     });
-    specs.push({
+    sims.push({
       name: `sim-${slug}`,
       args: ['sim'],
       env: {
         SIM_DEVICES: String(ward.beds),
         SIM_DEVICE_PREFIX: ward.devicePrefix,
         SIM_TRANSPORT: 'mqtt',
-        SIM_MQTT_URL: `mqtt://127.0.0.1:${ports.mqtt}`,
+        SIM_MQTT_URL: `mqtt://127.0.0.1:${wardPorts.mqtt}`,
         SIM_SCENARIO: 'mixed',
         SIM_DETERIORATION: '20m',
         SIM_RATE: '1',
@@ -58,54 +66,124 @@ export function systemServices(demo: DemoCredentials, stateDir: string): Service
       },
     });
   });
-  return specs;
+  return [...specs, ...sims];
 }
 
-function banner(demo: DemoCredentials): string {
+function banner(demo: DemoCredentials, ports: SystemPorts, stateDir: string): string {
+  const rel = path.relative(process.cwd(), stateDir) || '.';
   const lines = ['', 'The demo hospital is running:'];
-  demo.wards.forEach((w, i) => lines.push(`  nurses' station ${w.name.padEnd(22)} http://127.0.0.1:${WARD_PORTS[i]!.http}/`));
+  demo.wards.forEach((w, i) => lines.push(`  nurses' station ${w.name.padEnd(22)} http://127.0.0.1:${ports.wards[i]!.http}/`));
   lines.push(
-    '  dashboard and admin portal    http://127.0.0.1:8088/',
-    '  storage API and docs          http://127.0.0.1:8080/docs',
-    '  analytics API                 http://127.0.0.1:8082/docs',
-    '  configuration API             http://127.0.0.1:8081/docs',
+    `  dashboard and admin portal             http://127.0.0.1:${ports.web}/`,
+    `  storage API and docs                   http://127.0.0.1:${ports.storage}/docs`,
+    `  analytics API and docs                 http://127.0.0.1:${ports.analytics}/docs`,
+    `  configuration API and docs             http://127.0.0.1:${ports.config}/docs`,
     '',
-    'Demo logins (API keys; also saved in .stack/demo/demo-credentials.json):',
+    `Demo logins (API keys; also saved in ${path.join(rel, 'demo-credentials.json')}):`,
     `  customer admin  ${demo.keys.customerAdmin}`,
     `  clinician       ${demo.keys.clinician}`,
     `  platform admin  ${demo.keys.platformAdmin}`,
+    '',
+    `Each service's full log is in ${path.join(rel, 'logs')}/; warnings and errors show here.`,
   );
   return lines.join('\n');
+}
+
+async function wardStatus(url: string): Promise<WardStatus | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return res.ok ? ((await res.json()) as WardStatus) : null;
+  } catch {
+    return null;
+  }
+}
+
+function whole(name: string, min: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}`);
+    return n;
+  };
+}
+
+function instanceTag(raw: string): string {
+  if (!/^[a-z0-9]{1,12}$/.test(raw)) throw new InvalidArgumentError('must be 1 to 12 lower-case letters or digits');
+  return raw;
+}
+
+interface StartOptions {
+  keepStack?: boolean;
+  portOffset: number;
+  instance?: string;
+  verbose?: boolean;
+  summaryEvery: number;
 }
 
 export function startCommand(): Command {
   return new Command('start')
     .description('start the whole system on local defaults (stack and every service); Ctrl-C stops what it started')
     .option('--keep-stack', 'leave the stack running on exit even if this command started it')
-    .action(async (opts: { keepStack?: boolean }) => {
+    .option(
+      '--port-offset <n>',
+      'move every service port by n (to run a second system beside the first)',
+      whole('--port-offset', 0),
+      0,
+    )
+    .option('--instance <tag>', 'seed and run a separate demo hospital named by tag (state in .stack/demo-<tag>)', instanceTag)
+    .option('--verbose', 'show every log line of every service on the terminal')
+    .option(
+      '--summary-every <seconds>',
+      'print a one-line summary per ward this often (0: never)',
+      whole('--summary-every', 0),
+      60,
+    )
+    .action(async (opts: StartOptions) => {
+      let stopping: ((why: string, code: number) => Promise<void>) | undefined;
+      const starting = new AbortController();
+      const onSignal = (why: string) => () => (stopping ? void stopping(why, 0) : starting.abort());
+      process.once('SIGINT', onSignal('interrupted'));
+      process.once('SIGTERM', onSignal('terminated'));
+      const stack = describeStack(loadStackConfig());
+      let wasUp = true;
       try {
-        const stack = describeStack(loadStackConfig());
-        const before = await stackStatus(stack);
-        const wasUp = before.every((p) => p.ok);
+        wasUp = (await stackStatus(stack)).every((p) => p.ok);
         await stackUp(stack, consoleReporter);
-        const stateDir = path.join(stack.paths.root, 'demo');
-        const demo = await withClient(stack.db.url, (c) => seedDemoHospital(c, stateDir));
-        consoleReporter.info(`demo hospital ready (${demo.wards.length} wards)`);
-        const services = systemServices(demo, stateDir);
-        const supervisor = superviseServices(services, process.env);
-        process.stdout.write(`${banner(demo)}\nPress Ctrl-C to stop.\n\n`);
-        const stop = async (why: string) => {
+        const tag = opts.instance ?? '';
+        const stateDir = path.join(stack.paths.root, tag === '' ? 'demo' : `demo-${tag}`);
+        const demo = await withClient(stack.db.url, (c) => seedDemoHospital(c, stateDir, tag));
+        const ports = systemPorts(demo.wards.length, opts.portOffset);
+        consoleReporter.info(`demo hospital ready (${demo.wards.length} wards); starting the services`);
+        const supervisor = await startServices(systemServices(demo, ports, stateDir), {
+          baseEnv: process.env,
+          logDir: path.join(stateDir, 'logs'),
+          verbose: opts.verbose ?? false,
+          signal: starting.signal,
+        });
+        const timer =
+          opts.summaryEvery > 0
+            ? setInterval(() => {
+                void Promise.all(
+                  demo.wards.map(async (w, i) =>
+                    wardSummary(w.code, await wardStatus(`http://127.0.0.1:${ports.wards[i]!.http}/api/status`)),
+                  ),
+                ).then((parts) => process.stdout.write(`summary  | ${parts.join('; ')}\n`));
+              }, opts.summaryEvery * 1000)
+            : undefined;
+        stopping = async (why, code) => {
+          stopping = async () => undefined;
+          clearInterval(timer);
           consoleReporter.info(`${why}: stopping`);
           await supervisor.stopAll();
           if (!wasUp && !opts.keepStack) await stackDown(stack, consoleReporter);
-          process.exit(0);
+          consoleReporter.info('stopped');
+          process.exit(code);
         };
-        process.once('SIGINT', () => void stop('interrupted'));
-        process.once('SIGTERM', () => void stop('terminated'));
+        process.stdout.write(`${banner(demo, ports, stateDir)}\nPress Ctrl-C to stop.\n\n`);
         const exited = await supervisor.firstExit;
         consoleReporter.warn(`${exited.name} exited with code ${exited.code}`);
-        await stop('a service stopped');
+        await stopping('a service stopped', 1);
       } catch (err) {
+        if (!wasUp && !opts.keepStack) await stackDown(stack, consoleReporter).catch(() => undefined);
         fail(err);
       }
     });

@@ -2,7 +2,9 @@
  * The demo hospital `vitals start` runs: one customer, two departments (ICU, Ward 5) with a gateway each, beds,
  * patients, monitors assigned to them, alarm thresholds, and API keys for the dashboard and the admin portal.
  * Idempotent: a second run finds the hospital and reuses the credentials saved under the stack folder (or
- * rotates the tokens if that file is gone). Demo data only: names are fictional.
+ * rotates the tokens if that file is gone). A tag (`vitals start --instance <tag>`) seeds a separate hospital
+ * with its own slug, gateway ids and device ids, for a second system beside the first. Demo data only: names
+ * are fictional.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -71,7 +73,25 @@ async function one<T>(db: pg.ClientBase, sql: string, args: unknown[]): Promise<
   return (await db.query(sql, args)).rows[0] as T;
 }
 
-export async function seedDemoHospital(db: pg.ClientBase, stateDir: string): Promise<DemoCredentials> {
+/** The demo's names with a tag: `demo-general-t1`, `gw-demo-icu-t1`, `MON-ICU-T1-001`. */
+function tagged(tag: string) {
+  if (tag !== '' && !/^[a-z0-9]{1,12}$/.test(tag)) {
+    throw new RangeError(`demo instance tag ${JSON.stringify(tag)} is not 1 to 12 lower-case letters or digits`);
+  }
+  const suffix = tag === '' ? '' : `-${tag}`;
+  return {
+    slug: `${SLUG}${suffix}`,
+    customerName: tag === '' ? 'Demo General Hospital' : `Demo General Hospital (${tag})`,
+    wards: WARDS.map((w) => ({
+      ...w,
+      gatewayId: `${w.gatewayId}${suffix}`,
+      devicePrefix: tag === '' ? w.devicePrefix : `${w.devicePrefix}${tag.toUpperCase()}-`,
+    })),
+  };
+}
+
+export async function seedDemoHospital(db: pg.ClientBase, stateDir: string, tag = ''): Promise<DemoCredentials> {
+  const names = tagged(tag);
   const file = path.join(stateDir, 'demo-credentials.json');
   const saved = await readFile(file, 'utf8').then(
     (t) => JSON.parse(t) as DemoCredentials,
@@ -81,13 +101,13 @@ export async function seedDemoHospital(db: pg.ClientBase, stateDir: string): Pro
   try {
     const customer = await one<{ id: string }>(
       db,
-      `INSERT INTO customers (name, slug, patient_name_policy) VALUES ('Demo General Hospital', $1, 'full')
+      `INSERT INTO customers (name, slug, patient_name_policy) VALUES ($2, $1, 'full')
        ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
-      [SLUG],
+      [names.slug, names.customerName],
     );
     const wards: DemoWard[] = [];
     let n = 0;
-    for (const w of WARDS) {
+    for (const w of names.wards) {
       const dept = await one<{ id: string }>(
         db,
         `INSERT INTO departments (customer_id, code, name) VALUES ($1, $2, $3)

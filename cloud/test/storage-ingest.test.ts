@@ -182,6 +182,26 @@ describe('POST /v1/readings:batch', () => {
   });
 });
 
+describe('gateway last seen', () => {
+  it('records when a gateway last delivered a batch, without changing its version (no spurious 412)', async () => {
+    const c = await f.tenant('c');
+    const get = async () => (await f.call('GET', `/v1/gateways/${c.gatewayId}`, { token: c.adminToken })).body;
+    const before = await get();
+    expect(before.lastSeenAt).toBeNull();
+    const sentAt = Date.now();
+    expect((await batch(c.gatewayToken, makeReadings(c.deviceId, 3))).status).toBe(200);
+    // Written off the request's path: it lands just after the answer.
+    const deadline = Date.now() + 10_000;
+    let after = await get();
+    while (after.lastSeenAt === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await get();
+    }
+    expect(Date.parse(after.lastSeenAt)).toBeGreaterThanOrEqual(sentAt - 1_000);
+    expect(after.version).toBe(before.version);
+  });
+});
+
 describe('POST /v1/readings (a device posting directly)', () => {
   it('takes one reading without id or receivedAt, derives a stable id, and a retry is a duplicate', async () => {
     const reading = {

@@ -9,7 +9,9 @@ export const Gateway = Representation('Gateway', {
   departmentId: Uuid,
   name: Name,
   tokenRotatedAt: Timestamp,
-  lastSeenAt: Nullable(Timestamp),
+  lastSeenAt: Type.Union([Timestamp, Type.Null()], {
+    description: 'When the gateway last sent readings (refreshed at most every 30 s); null if it never has',
+  }),
   deletedAt: Nullable(Timestamp),
 });
 export const GatewayWithToken = Type.Object(

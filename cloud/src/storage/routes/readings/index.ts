@@ -10,9 +10,13 @@ import { principalOf } from '../../../auth/plugin.js';
 import { ROLE_SETS } from '../../../auth/roles.js';
 import { CloudErrors } from '../../../errors.js';
 import { errorResponses } from '../../../http/error-body.js';
+import { createGatewayPresence } from '../../ingest/gateway-presence.js';
 import { derivedReadingId } from '../../ingest/incoming.js';
 import type { StorageDeps } from '../../deps.js';
 import { BatchRequest, BatchResponse, DirectRequest, batchEnvelope, directEnvelope } from './schemas.js';
+
+/** How often a gateway's `last_seen_at` is refreshed at most (the gateways API shows it). */
+const GATEWAY_SEEN_INTERVAL_MS = 30_000;
 
 const ERRORS = errorResponses(400, 401, 403, 413, 415, 429, 500, 503);
 
@@ -39,11 +43,19 @@ export function completeDirectReading(raw: unknown, customerId: string, nowMs: n
 export async function readingRoutes(app: FastifyInstance, o: { deps: StorageDeps }): Promise<void> {
   const { deps } = o;
   const { config, metrics } = deps;
+  const presence = createGatewayPresence({
+    db: deps.pool,
+    clock: deps.clock,
+    log: deps.log,
+    intervalMs: GATEWAY_SEEN_INTERVAL_MS,
+  });
+  app.addHook('onClose', () => presence.settle());
 
   const run = async (req: FastifyRequest, endpoint: string, readings: readonly unknown[]) => {
     const principal = principalOf(req);
     const customerId = principal.customerId;
     if (customerId === null) throw CloudErrors.CLOUD_ERR_FORBIDDEN(principal.role, 'ingest without a customer');
+    if (principal.gatewayId !== null) presence.seen(principal.gatewayId);
     const log = req.log.child({ gatewayId: principal.gatewayId, batchSize: readings.length });
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;

@@ -93,7 +93,30 @@ export const cloudCommonSettings = {
   },
 } as const;
 
+/** Retention and look-ahead of the day partitions of `readings` (storage service and `vitals db maintain`). */
+export const readingsMaintenanceSettings = {
+  readingsRetention: {
+    env: 'READINGS_RETENTION',
+    default: '90d',
+    doc: 'How long reading partitions are kept (whole UTC days past this are dropped by the maintenance)',
+    parse: parse.duration,
+  },
+  readingsPartitionsAhead: {
+    env: 'READINGS_PARTITIONS_AHEAD',
+    default: '7',
+    doc: 'How many coming UTC days the maintenance creates reading partitions for',
+    parse: parse.int(1, 366),
+  },
+} as const;
+
 export const storageSettings = {
+  ...readingsMaintenanceSettings,
+  maintenanceIntervalMs: {
+    env: 'STORAGE_MAINTENANCE_INTERVAL',
+    default: '1h',
+    doc: 'How often the storage service maintains the reading partitions (at start, then at this interval; one instance at a time); 0 = never (run `vitals db maintain` from a scheduler instead)',
+    parse: parse.duration,
+  },
   port: { env: 'STORAGE_PORT', default: '8080', doc: 'HTTP(S) port of the storage service', parse: parse.port },
   host: { env: 'STORAGE_HOST', default: '0.0.0.0', doc: 'Address the storage service listens on', parse: parse.nonEmpty },
   readingsTopic: {

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, readConfig, type ConfigOf } from '@vitals/shared';
+import { readingsMaintenanceSettings } from '@vitals/cloud/config';
 
 /** The repository root (docker/src/config.ts -> ../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,18 +87,7 @@ export const stackSettings = {
     doc: 'Java 17+ executable for Kafka and Kafka Connect',
     parse: parse.nonEmpty,
   },
-  readingsRetention: {
-    env: 'READINGS_RETENTION',
-    default: '90d',
-    doc: 'How long `db maintain` keeps reading partitions (whole UTC days past this are dropped)',
-    parse: parse.duration,
-  },
-  readingsPartitionsAhead: {
-    env: 'READINGS_PARTITIONS_AHEAD',
-    default: '7',
-    doc: 'How many coming UTC days `db maintain` creates reading partitions for',
-    parse: parse.int(1, 366),
-  },
+  ...readingsMaintenanceSettings,
 } as const;
 
 export type StackConfig = ConfigOf<typeof stackSettings>;

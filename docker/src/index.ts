@@ -8,4 +8,3 @@ export * from './stack/java-process.js';
 export * from './stack/kafka-broker.js';
 export * from './stack/kafka-admin.js';
 export * from './stack/paths.js';
-export * from './db/maintain.js';

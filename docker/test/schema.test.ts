@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { newReadingId } from '@vitals/shared';
 import { createTempDatabase, testStackConfig, uniqueSuffix, type TempDatabase } from '../src/testing/index.js';
-import { maintainReadings } from '../src/db/maintain.js';
+import { maintainReadings } from '@vitals/cloud/readings-maintenance';
 
 const config = testStackConfig();
 let db: pg.Client;

@@ -24,6 +24,7 @@ import type { StorageDeps } from './deps.js';
 import { createIngestService } from './ingest/ingest-service.js';
 import { createKafkaReadingPublisher } from './ingest/kafka-reading-publisher.js';
 import { createPgReadingStore } from './ingest/pg-reading-store.js';
+import { startReadingsMaintenance, type ReadingsMaintenanceJob } from './readings-maintenance-job.js';
 import { createStorageMetrics } from './metrics.js';
 
 export interface RunningService {
@@ -111,7 +112,21 @@ export function buildStorageServer(deps: StorageDeps, tls?: TlsOptions): Fastify
   };
   const app = Fastify(options) as unknown as FastifyInstance;
   app.register(storageApp, { deps });
-  app.addHook('onClose', () => closeStorageDeps(deps));
+  let maintenance: ReadingsMaintenanceJob | undefined;
+  app.addHook('onReady', async () => {
+    maintenance = startReadingsMaintenance({
+      pool: deps.pool,
+      clock: deps.clock,
+      log: deps.log,
+      intervalMs: deps.config.maintenanceIntervalMs,
+      partitionsAhead: deps.config.readingsPartitionsAhead,
+      retentionMs: deps.config.readingsRetention,
+    });
+  });
+  app.addHook('onClose', async () => {
+    await maintenance?.stop();
+    await closeStorageDeps(deps);
+  });
   return app;
 }
 

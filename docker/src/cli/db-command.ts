@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadStackConfig } from '../config.js';
-import { maintainReadings } from '../db/maintain.js';
+import { maintainReadings } from '@vitals/cloud/readings-maintenance';
 import { flyway, type FlywayCommand } from '../stack/flyway.js';
 import { stackPaths } from '../stack/paths.js';
 import { dbTarget, ensureDatabase, withClient } from '../stack/postgres.js';

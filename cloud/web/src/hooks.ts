@@ -53,3 +53,10 @@ export function useFocusHeading(key: unknown): (el: HTMLHeadingElement | null) =
     el.current = h;
   };
 }
+
+/** A number that grows each time the stream says live updates may have been missed: put it in a REST effect's deps. */
+export function useResyncCount(stream: { onResync(fn: (reason: string) => void): () => void }): number {
+  const [n, setN] = useState(0);
+  useEffect(() => stream.onResync(() => setN((x) => x + 1)), [stream]);
+  return n;
+}

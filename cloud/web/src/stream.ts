@@ -1,7 +1,9 @@
 /**
  * The analytics WebSocket through the web service (`/api/analytics/v1/stream`): authenticates with the session's
  * credential (first message, browsers cannot set headers), (re)subscribes, and turns each `row` into an object by
- * its header's columns. Reconnects with backoff; subscriptions survive reconnects.
+ * its header's columns. Reconnects with backoff; subscriptions survive reconnects. Changes committed while the
+ * socket was down, or while the server's change feed was (its `gap` message), are not replayed: `onResync`
+ * tells the pages to re-read over REST.
  */
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'refused';
@@ -36,6 +38,8 @@ export class AnalyticsStream {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private state: StreamState = 'connecting';
   private readonly listeners = new Set<(s: StreamState, detail?: string) => void>();
+  private readonly resyncListeners = new Set<(reason: string) => void>();
+  private wasLive = false;
 
   constructor(
     private readonly token: string,
@@ -48,6 +52,16 @@ export class AnalyticsStream {
     this.listeners.add(fn);
     fn(this.state);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Called when live updates may have been missed (after a reconnect, or a gap on the server's side). */
+  onResync(fn: (reason: string) => void): () => void {
+    this.resyncListeners.add(fn);
+    return () => this.resyncListeners.delete(fn);
+  }
+
+  private resync(reason: string): void {
+    for (const fn of this.resyncListeners) fn(reason);
   }
 
   private set(s: StreamState, detail?: string): void {
@@ -79,6 +93,11 @@ export class AnalyticsStream {
         this.attempt = 0;
         this.set('live');
         for (const [id, s] of this.subs) this.sendSubscribe(id, s);
+        if (this.wasLive) this.resync('reconnected');
+        this.wasLive = true;
+        return;
+      case 'gap':
+        this.resync(String(m.reason));
         return;
       case 'header': {
         const s = this.subs.get(String(m.subscription));

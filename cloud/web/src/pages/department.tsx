@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Ctx } from '../app.js';
 import { ErrorBox, LiveBadge, Loading, News2Tag, PriorityTag } from '../components.js';
 import { formatAge, formatTime, patientName } from '../format.js';
-import { useAsync, useFocusHeading, useInterval, useNow } from '../hooks.js';
+import { useAsync, useFocusHeading, useInterval, useNow, useResyncCount } from '../hooks.js';
 import { METRICS, SHORT_NAMES, formatMetric, metricInfo } from '../metrics.js';
 import { applyRow, mergeRest, sortRows, type Overview, type OverviewResponse } from '../overview-state.js';
 import { href } from '../router.js';
@@ -78,9 +78,11 @@ export function DepartmentPage(props: { ctx: Ctx; departmentId: string }) {
   const [alerts, setAlerts] = useState<{ available: boolean; alerts: CloudAlert[] } | null>(null);
   const [live, setLive] = useState<StreamState>('connecting');
 
+  // Re-read after the live stream may have missed updates (reconnect, server gap), merging what is newer.
+  const resync = useResyncCount(stream);
+  useEffect(() => setOverview({}), [id]);
   useEffect(() => {
     let cancelled = false;
-    setOverview({});
     api.get<OverviewResponse & { query: string }>(`/api/analytics/v1/analytics/departments/${id}/overview`).then(
       (r) => {
         if (cancelled) return;
@@ -93,7 +95,7 @@ export function DepartmentPage(props: { ctx: Ctx; departmentId: string }) {
     return () => {
       cancelled = true;
     };
-  }, [api, id]);
+  }, [api, id, resync]);
 
   useEffect(() => {
     if (!query) return;

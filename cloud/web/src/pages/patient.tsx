@@ -4,7 +4,7 @@ import { WindowChart } from '../chart.js';
 import { toSeries, upsertWindow, windowOf, type WindowPoint } from '../chart-data.js';
 import { ErrorBox, LiveBadge, Loading, News2Tag, PriorityTag } from '../components.js';
 import { formatAge, formatTime, patientName, RISK_LABEL } from '../format.js';
-import { useAsync, useFocusHeading, useInterval, useNow } from '../hooks.js';
+import { useAsync, useFocusHeading, useInterval, useNow, useResyncCount } from '../hooks.js';
 import { METRICS, formatMetric } from '../metrics.js';
 import { scoreOf, type LatestValue } from '../overview-state.js';
 import { href } from '../router.js';
@@ -51,9 +51,11 @@ export function PatientPage(props: { ctx: Ctx; patientId: string }) {
     return { patient, assignment: a, bed };
   }, [api, id]);
 
+  // Re-read after the live stream may have missed updates (reconnect, server gap).
+  const resync = useResyncCount(stream);
+  useEffect(() => setLoaded(false), [id, query, rangeMs]);
   useEffect(() => {
     let cancelled = false;
-    setLoaded(false);
     const end = Date.now();
     setTo(end);
     const start = end - rangeMs;
@@ -98,7 +100,7 @@ export function PatientPage(props: { ctx: Ctx; patientId: string }) {
     return () => {
       cancelled = true;
     };
-  }, [api, id, query, rangeMs]);
+  }, [api, id, query, rangeMs, resync]);
 
   useEffect(
     () =>

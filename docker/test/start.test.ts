@@ -138,13 +138,19 @@ describe('vitals start', () => {
       devices: { online: number };
     };
     expect(status.devices.online).toBe(8);
-    await until('a summary line', 30_000, async () => (/summary\s+\| ICU: 8\/8 devices online/.test(output) ? true : undefined));
+    await until('a summary line', 30_000, async () =>
+      /summary\s+\| ICU: 8\/8 devices online[^;]*, 8 patients live on the dashboard/.test(output) ? true : undefined,
+    );
   }, 240_000);
 
-  it('stops every process it started on Ctrl-C, freeing every port', async () => {
+  it('stops every process it started on Ctrl-C, also when pressed twice, freeing every port', async () => {
+    child.kill('SIGINT');
+    // An impatient second press must not kill the supervisor and leave the services behind.
+    await sleep(300);
     child.kill('SIGINT');
     const code = await Promise.race([exit, sleep(90_000).then(() => 'timeout' as const)]);
     expect(code).toBe(0);
+    expect(output).toContain('still stopping the services cleanly');
     expect(output).toContain('vitals: stopped');
     await until('every port free', 20_000, async () => ((await allFree(allPorts(systemPorts(2, offset)))) ? true : undefined));
   }, 120_000);

@@ -4,15 +4,16 @@
  * before is ready), prints where to look, shows warnings and a periodic summary, and on Ctrl-C stops what it
  * started.
  */
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadStackConfig } from '../config.js';
 import { describeStack, stackDown, stackStatus, stackUp } from '../stack/stack.js';
 import { withClient } from '../stack/postgres.js';
 import { seedDemoHospital, type DemoCredentials } from '../system/demo-seed.js';
-import { startServices, type ServiceSpec } from '../system/supervisor.js';
+import { killNow, startServices, type ServiceSpec } from '../system/supervisor.js';
 import { cloudEnv, edgeEnv, systemPorts, type SystemPorts } from '../system/system-ports.js';
-import { wardSummary, type WardStatus } from '../system/ward-summary.js';
+import { wardSummary, type WardOverview, type WardStatus } from '../system/ward-summary.js';
 import { consoleReporter, fail } from './output.js';
 
 /** The services `vitals start` runs, in start order: the cloud, a gateway per demo ward, a simulator per ward. */
@@ -89,13 +90,33 @@ function banner(demo: DemoCredentials, ports: SystemPorts, stateDir: string): st
   return lines.join('\n');
 }
 
-async function wardStatus(url: string): Promise<WardStatus | null> {
+async function getJson<T>(url: string, token?: string): Promise<T | null> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    return res.ok ? ((await res.json()) as WardStatus) : null;
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(2_000),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    return res.ok ? ((await res.json()) as T) : null;
   } catch {
     return null;
   }
+}
+
+/** One line per ward: the gateway's status and what the dashboard shows of the ward (the pipeline's end). */
+async function summaryLine(demo: DemoCredentials, ports: SystemPorts): Promise<string> {
+  const parts = await Promise.all(
+    demo.wards.map(async (w, i) => {
+      const [status, overview] = await Promise.all([
+        getJson<WardStatus>(`http://127.0.0.1:${ports.wards[i]!.http}/api/status`),
+        getJson<WardOverview>(
+          `http://127.0.0.1:${ports.analytics}/v1/analytics/departments/${w.departmentId}/overview`,
+          demo.keys.clinician,
+        ),
+      ]);
+      return wardSummary(w.code, status, overview, Date.now());
+    }),
+  );
+  return parts.join('; ');
 }
 
 function whole(name: string, min: number) {
@@ -140,9 +161,25 @@ export function startCommand(): Command {
     .action(async (opts: StartOptions) => {
       let stopping: ((why: string, code: number) => Promise<void>) | undefined;
       const starting = new AbortController();
-      const onSignal = (why: string) => () => (stopping ? void stopping(why, 0) : starting.abort());
-      process.once('SIGINT', onSignal('interrupted'));
-      process.once('SIGTERM', onSignal('terminated'));
+      const spawned = new Set<ChildProcess>();
+      // The first Ctrl-C stops every service cleanly; a second says so; a third kills them all at once. The
+      // children run in their own process groups, so this process must never exit and leave them behind.
+      let signals = 0;
+      const onSignal = (why: string) => () => {
+        signals++;
+        if (signals === 1) {
+          if (stopping) void stopping(why, 0);
+          else starting.abort();
+        } else if (signals === 2) {
+          consoleReporter.warn('still stopping the services cleanly; press Ctrl-C again to kill them at once');
+        } else {
+          for (const child of spawned) killNow(child);
+          consoleReporter.warn('killed every service');
+          process.exit(130);
+        }
+      };
+      process.on('SIGINT', onSignal('interrupted'));
+      process.on('SIGTERM', onSignal('terminated'));
       const stack = describeStack(loadStackConfig());
       let wasUp = true;
       try {
@@ -158,15 +195,12 @@ export function startCommand(): Command {
           logDir: path.join(stateDir, 'logs'),
           verbose: opts.verbose ?? false,
           signal: starting.signal,
+          onChild: (child) => spawned.add(child),
         });
         const timer =
           opts.summaryEvery > 0
             ? setInterval(() => {
-                void Promise.all(
-                  demo.wards.map(async (w, i) =>
-                    wardSummary(w.code, await wardStatus(`http://127.0.0.1:${ports.wards[i]!.http}/api/status`)),
-                  ),
-                ).then((parts) => process.stdout.write(`summary  | ${parts.join('; ')}\n`));
+                void summaryLine(demo, ports).then((line) => process.stdout.write(`summary  | ${line}\n`));
               }, opts.summaryEvery * 1000)
             : undefined;
         stopping = async (why, code) => {

@@ -16,6 +16,7 @@ export interface DemoWard {
   readonly name: string;
   readonly gatewayId: string;
   readonly gatewayToken: string;
+  readonly departmentId: string;
   /** Device ids are `${devicePrefix}001`, ... (the simulator's naming). */
   readonly devicePrefix: string;
   readonly beds: number;
@@ -153,7 +154,7 @@ export async function seedDemoHospital(db: pg.ClientBase, stateDir: string, tag 
           [customer.id, deviceId, patient.id, bed.id],
         );
       }
-      wards.push({ ...w, gatewayToken: token });
+      wards.push({ ...w, gatewayToken: token, departmentId: dept.id });
       if (w.code === 'ICU') {
         await db.query(
           `INSERT INTO alert_thresholds (customer_id, scope, department_id, metric, high, low, priority, hysteresis)

@@ -32,6 +32,18 @@ export interface SupervisorOptions {
   readonly readyTimeoutMs?: number;
   /** Aborting it while services are starting stops those already started and rejects. */
   readonly signal?: AbortSignal;
+  /** Told of every child as it is spawned (for a forced stop that cannot wait for the supervisor). */
+  readonly onChild?: (child: ChildProcess) => void;
+}
+
+/** Kills a child's whole process group at once (SIGKILL), for a forced stop. */
+export function killNow(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
 }
 
 export interface Supervisor {
@@ -100,6 +112,7 @@ export async function startServices(specs: readonly ServiceSpec[], o: Supervisor
       detached: true,
     });
     children.set(spec.name, child);
+    o.onChild?.(child);
     started.push(spec);
     const prefix = `${spec.name.padEnd(width)} | `;
     for (const stream of [child.stdout, child.stderr]) {

@@ -5,11 +5,10 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { principalOf } from '../../auth/plugin.js';
+import { sendRow } from '../../storage/routes/crud.js';
 import { narrowScope, type CustomerScope } from '../../auth/scope.js';
 import { CloudErrors } from '../../errors.js';
-import { etagOf } from '../../http/etag.js';
 import { pageOf } from '../../http/pagination.js';
-import type { Actor } from '../../storage/reference/audit.js';
 import { getRow, listRows } from '../../storage/reference/repository.js';
 import type { ResourceSpec, Row } from '../../storage/reference/resource.js';
 import type { ConfigServiceDeps } from '../deps.js';
@@ -17,11 +16,9 @@ import type { RecomputeOutcome } from '../sync/recompute.js';
 import type { ChangeContext } from '../sync/reconciler.js';
 
 export type Body = Readonly<Record<string, unknown>>;
+/** The same request helpers as the storage API's routes. */
+export { actorOf, paramOf } from '../../storage/routes/crud.js';
 export type { TSchema };
-
-export function actorOf(req: FastifyRequest): Actor {
-  return { principal: principalOf(req), requestId: String(req.id) };
-}
 
 export function changeContext(req: FastifyRequest): ChangeContext {
   const p = principalOf(req);
@@ -31,13 +28,15 @@ export function changeContext(req: FastifyRequest): ChangeContext {
   };
 }
 
-export function paramOf(req: FastifyRequest, name: string): string {
-  return String((req.params as Record<string, unknown>)[name]);
-}
-
 /** `Config-Versions: gw-a=4, gw-b=2`: the versions a write issued (absent when the documents did not change). */
 export const CONFIG_VERSIONS_HEADER = 'config-versions';
 
+function headerIssued(reply: FastifyReply, outcomes: readonly RecomputeOutcome[]): void {
+  const issued = outcomes.flatMap((o) => (o.kind === 'issued' ? [`${o.gatewayId}=${o.version}`] : []));
+  if (issued.length > 0) reply.header(CONFIG_VERSIONS_HEADER, issued.join(', '));
+}
+
+/** The written row with its ETag, and the versions the write issued. */
 export function sendWritten(
   reply: FastifyReply,
   spec: ResourceSpec,
@@ -45,12 +44,14 @@ export function sendWritten(
   outcomes: readonly RecomputeOutcome[],
   status = 200,
 ): FastifyReply {
-  const issued = outcomes.flatMap((o) => (o.kind === 'issued' ? [`${o.gatewayId}=${o.version}`] : []));
-  if (issued.length > 0) reply.header(CONFIG_VERSIONS_HEADER, issued.join(', '));
-  return reply
-    .code(status)
-    .header('etag', etagOf(Number(row.row_version)))
-    .send(spec.toApi(row));
+  headerIssued(reply, outcomes);
+  return sendRow(reply, spec, row, status);
+}
+
+/** 204 after a delete, with the versions it issued. */
+export function sendDeleted(reply: FastifyReply, outcomes: readonly RecomputeOutcome[]): FastifyReply {
+  headerIssued(reply, outcomes);
+  return reply.code(204).send();
 }
 
 export async function listResource(deps: ConfigServiceDeps, req: FastifyRequest, spec: ResourceSpec, scope: CustomerScope) {

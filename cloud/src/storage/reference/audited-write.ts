@@ -42,6 +42,25 @@ export async function lockLiveRow(tx: WriteTx, spec: ResourceSpec, scope: Custom
   return row;
 }
 
+/** Inserts a row and its audit record inside a write already under way (to add more work to the transaction). */
+export async function insertAuditedIn(
+  tx: WriteTx,
+  spec: ResourceSpec,
+  values: ReadonlyMap<ColumnSpec, unknown>,
+  action = 'create',
+): Promise<Row> {
+  const row = await insertRow(tx.client, spec, values);
+  await tx.audit({
+    action,
+    entity: spec.entity,
+    entityId: String(row.id),
+    customerId: customerOf(spec, row),
+    before: null,
+    after: spec.toApi(row),
+  });
+  return row;
+}
+
 export async function createAudited(
   d: WriteDeps,
   actor: Actor,
@@ -49,18 +68,7 @@ export async function createAudited(
   values: ReadonlyMap<ColumnSpec, unknown>,
   action = 'create',
 ): Promise<Row> {
-  return auditedWrite(d, actor, async (tx) => {
-    const row = await insertRow(tx.client, spec, values);
-    await tx.audit({
-      action,
-      entity: spec.entity,
-      entityId: String(row.id),
-      customerId: customerOf(spec, row),
-      before: null,
-      after: spec.toApi(row),
-    });
-    return row;
-  });
+  return auditedWrite(d, actor, (tx) => insertAuditedIn(tx, spec, values, action));
 }
 
 export interface UpdateRequest {
@@ -74,22 +82,50 @@ export interface UpdateRequest {
   readonly precheck?: (row: Row, tx: WriteTx) => Promise<void> | void;
 }
 
-export async function updateAudited(d: WriteDeps, actor: Actor, spec: ResourceSpec, u: UpdateRequest): Promise<Row> {
-  return auditedWrite(d, actor, async (tx) => {
-    const before = await lockLiveRow(tx, spec, u.scope, u.id);
-    checkIfMatch(u.ifMatch, Number(before.row_version), spec.entity, u.id);
-    await u.precheck?.(before, tx);
-    const after = await updateRow(tx.client, spec, u.id, u.values, u.raw);
-    await tx.audit({
-      action: u.action ?? 'update',
-      entity: spec.entity,
-      entityId: u.id,
-      customerId: customerOf(spec, after),
-      before: spec.toApi(before),
-      after: spec.toApi(after),
-    });
-    return after;
+/** Locks the live row, checks If-Match and `precheck`: the row as it was. */
+async function lockForChange(tx: WriteTx, spec: ResourceSpec, u: Omit<UpdateRequest, 'values' | 'raw' | 'action'>): Promise<Row> {
+  const before = await lockLiveRow(tx, spec, u.scope, u.id);
+  checkIfMatch(u.ifMatch, Number(before.row_version), spec.entity, u.id);
+  await u.precheck?.(before, tx);
+  return before;
+}
+
+/** Updates a row (If-Match, precheck) with its audit record inside a write already under way. */
+export async function updateAuditedIn(tx: WriteTx, spec: ResourceSpec, u: UpdateRequest): Promise<{ before: Row; after: Row }> {
+  const before = await lockForChange(tx, spec, u);
+  const after = await updateRow(tx.client, spec, u.id, u.values, u.raw);
+  await tx.audit({
+    action: u.action ?? 'update',
+    entity: spec.entity,
+    entityId: u.id,
+    customerId: customerOf(spec, after),
+    before: spec.toApi(before),
+    after: spec.toApi(after),
   });
+  return { before, after };
+}
+
+export async function updateAudited(d: WriteDeps, actor: Actor, spec: ResourceSpec, u: UpdateRequest): Promise<Row> {
+  return auditedWrite(d, actor, async (tx) => (await updateAuditedIn(tx, spec, u)).after);
+}
+
+/** Deletes a row for good (If-Match, precheck) with its audit record inside a write already under way: the row as it was. */
+export async function deleteAuditedIn(
+  tx: WriteTx,
+  spec: ResourceSpec,
+  u: Omit<UpdateRequest, 'values' | 'raw' | 'action'>,
+): Promise<Row> {
+  const before = await lockForChange(tx, spec, u);
+  await deleteRow(tx.client, spec, u.id);
+  await tx.audit({
+    action: 'delete',
+    entity: spec.entity,
+    entityId: u.id,
+    customerId: customerOf(spec, before),
+    before: spec.toApi(before),
+    after: null,
+  });
+  return before;
 }
 
 /** Soft delete when the resource keeps history, hard delete otherwise. */
@@ -103,18 +139,5 @@ export async function removeAudited(
     await updateAudited(d, actor, spec, { ...u, values: new Map(), raw: { [spec.softDelete]: 'now()' }, action: 'delete' });
     return;
   }
-  await auditedWrite(d, actor, async (tx) => {
-    const before = await lockLiveRow(tx, spec, u.scope, u.id);
-    checkIfMatch(u.ifMatch, Number(before.row_version), spec.entity, u.id);
-    await u.precheck?.(before, tx);
-    await deleteRow(tx.client, spec, u.id);
-    await tx.audit({
-      action: 'delete',
-      entity: spec.entity,
-      entityId: u.id,
-      customerId: customerOf(spec, before),
-      before: spec.toApi(before),
-      after: null,
-    });
-  });
+  await auditedWrite(d, actor, (tx) => deleteAuditedIn(tx, spec, u));
 }

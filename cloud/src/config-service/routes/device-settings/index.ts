@@ -12,26 +12,21 @@ import { ROLE_SETS } from '../../../auth/roles.js';
 import { customerForWrite } from '../../../auth/scope.js';
 import { CloudErrors } from '../../../errors.js';
 import { errorResponses } from '../../../http/error-body.js';
-import { checkIfMatch } from '../../../http/etag.js';
 import { PageQueryProperties, PageSchema } from '../../../http/pagination.js';
-import { auditedWrite, lockLiveRow, type WriteTx } from '../../../storage/reference/audited-write.js';
-import { deleteRow, insertRow, updateRow } from '../../../storage/reference/repository.js';
+import {
+  auditedWrite,
+  deleteAuditedIn,
+  insertAuditedIn,
+  updateAuditedIn,
+  type WriteTx,
+} from '../../../storage/reference/audited-write.js';
 import { columnsOf, type Row } from '../../../storage/reference/resource.js';
 import { CustomerFilter, IfMatchHeaders, Uuid } from '../../../storage/schemas/common.js';
 import type { ConfigServiceDeps } from '../../deps.js';
 import { emptyScope, type ChangeScope } from '../../domain/input-change.js';
 import { deviceSettingsSpec } from '../../store/specs.js';
 import type { RecomputeOutcome } from '../../sync/recompute.js';
-import {
-  CONFIG_VERSIONS_HEADER,
-  actorOf,
-  changeContext,
-  getResource,
-  listResource,
-  paramOf,
-  sendWritten,
-  type Body,
-} from '../common.js';
+import { actorOf, changeContext, getResource, listResource, paramOf, sendDeleted, sendWritten, type Body } from '../common.js';
 import { CreateDeviceSettings, DeviceSettings, DeviceSettingsFilters, PatchDeviceSettings } from './schemas.js';
 
 const TAG = 'device-settings';
@@ -122,15 +117,7 @@ export async function deviceSettingsRoutes(app: FastifyInstance, o: { deps: Conf
       refuseBadUnits(body);
       const customerId = customerForWrite(scopeOfRequest(req), body.customerId as string | undefined);
       const { row, outcomes } = await write(req, async (tx) => {
-        const created = await insertRow(tx.client, deviceSettingsSpec, columnsOf(deviceSettingsSpec, { ...body, customerId }));
-        await tx.audit({
-          action: 'create',
-          entity: deviceSettingsSpec.entity,
-          entityId: String(created.id),
-          customerId,
-          before: null,
-          after: deviceSettingsSpec.toApi(created),
-        });
+        const created = await insertAuditedIn(tx, deviceSettingsSpec, columnsOf(deviceSettingsSpec, { ...body, customerId }));
         return { row: created, feeds: created };
       });
       reply.header('location', `/v1/device-settings/${String(row.id)}`);
@@ -157,16 +144,11 @@ export async function deviceSettingsRoutes(app: FastifyInstance, o: { deps: Conf
       refuseBadUnits(body);
       const scope = scopeOfRequest(req);
       const { row, outcomes } = await write(req, async (tx) => {
-        const before = await lockLiveRow(tx, deviceSettingsSpec, scope, id);
-        checkIfMatch(req.headers['if-match'], Number(before.row_version), deviceSettingsSpec.entity, id);
-        const after = await updateRow(tx.client, deviceSettingsSpec, id, columnsOf(deviceSettingsSpec, body));
-        await tx.audit({
-          action: 'update',
-          entity: deviceSettingsSpec.entity,
-          entityId: id,
-          customerId: String(after.customer_id),
-          before: deviceSettingsSpec.toApi(before),
-          after: deviceSettingsSpec.toApi(after),
+        const { after } = await updateAuditedIn(tx, deviceSettingsSpec, {
+          scope,
+          id,
+          ifMatch: req.headers['if-match'],
+          values: columnsOf(deviceSettingsSpec, body),
         });
         return { row: after, feeds: after };
       });
@@ -190,22 +172,10 @@ export async function deviceSettingsRoutes(app: FastifyInstance, o: { deps: Conf
       const id = paramOf(req, 'settingsId');
       const scope = scopeOfRequest(req);
       const { outcomes } = await write(req, async (tx) => {
-        const before = await lockLiveRow(tx, deviceSettingsSpec, scope, id);
-        checkIfMatch(req.headers['if-match'], Number(before.row_version), deviceSettingsSpec.entity, id);
-        await deleteRow(tx.client, deviceSettingsSpec, id);
-        await tx.audit({
-          action: 'delete',
-          entity: deviceSettingsSpec.entity,
-          entityId: id,
-          customerId: String(before.customer_id),
-          before: deviceSettingsSpec.toApi(before),
-          after: null,
-        });
+        const before = await deleteAuditedIn(tx, deviceSettingsSpec, { scope, id, ifMatch: req.headers['if-match'] });
         return { row: before, feeds: before };
       });
-      const issued = outcomes.flatMap((x) => (x.kind === 'issued' ? [`${x.gatewayId}=${x.version}`] : []));
-      if (issued.length > 0) reply.header(CONFIG_VERSIONS_HEADER, issued.join(', '));
-      return reply.code(204).send();
+      return sendDeleted(reply, outcomes);
     },
   );
 }

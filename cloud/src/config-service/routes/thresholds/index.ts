@@ -14,26 +14,21 @@ import { ROLE_SETS } from '../../../auth/roles.js';
 import { customerForWrite } from '../../../auth/scope.js';
 import type { Queryable } from '../../../db/transaction.js';
 import { errorResponses } from '../../../http/error-body.js';
-import { checkIfMatch } from '../../../http/etag.js';
 import { PageQueryProperties, PageSchema } from '../../../http/pagination.js';
-import { auditedWrite, lockLiveRow, type WriteTx } from '../../../storage/reference/audited-write.js';
-import { deleteRow, insertRow, updateRow } from '../../../storage/reference/repository.js';
+import {
+  auditedWrite,
+  deleteAuditedIn,
+  insertAuditedIn,
+  updateAuditedIn,
+  type WriteTx,
+} from '../../../storage/reference/audited-write.js';
 import { columnsOf, type Row } from '../../../storage/reference/resource.js';
 import { CustomerFilter, IfMatchHeaders, Uuid } from '../../../storage/schemas/common.js';
 import type { ConfigServiceDeps } from '../../deps.js';
 import { ConfigServiceErrors } from '../../errors.js';
 import { thresholdSpec } from '../../store/specs.js';
 import type { RecomputeOutcome } from '../../sync/recompute.js';
-import {
-  CONFIG_VERSIONS_HEADER,
-  actorOf,
-  changeContext,
-  getResource,
-  listResource,
-  paramOf,
-  sendWritten,
-  type Body,
-} from '../common.js';
+import { actorOf, changeContext, getResource, listResource, paramOf, sendDeleted, sendWritten, type Body } from '../common.js';
 import { ruleOfRow, ruleProblems, scopeOfRule, type RuleFields } from './rules.js';
 import { CreateThreshold, PatchThreshold, Threshold, ThresholdFilters } from './schemas.js';
 
@@ -141,19 +136,11 @@ export async function thresholdRoutes(app: FastifyInstance, o: { deps: ConfigSer
       };
       refuseIfInvalid(rule);
       const { row, outcomes } = await write(req, async (tx) => {
-        const created = await insertRow(
-          tx.client,
+        const created = await insertAuditedIn(
+          tx,
           thresholdSpec,
           columnsOf(thresholdSpec, { ...body, customerId, hysteresis: rule.hysteresis }),
         );
-        await tx.audit({
-          action: 'create',
-          entity: thresholdSpec.entity,
-          entityId: String(created.id),
-          customerId,
-          before: null,
-          after: thresholdSpec.toApi(created),
-        });
         return { row: created, customerId, check: body.enabled === false ? [] : [rule], feeds: [rule] };
       });
       reply.header('location', `/v1/alert-thresholds/${String(row!.id)}`);
@@ -179,25 +166,22 @@ export async function thresholdRoutes(app: FastifyInstance, o: { deps: ConfigSer
       const body = req.body as Body;
       const scope = scopeOfRequest(req);
       const { row, outcomes } = await write(req, async (tx) => {
-        const before = await lockLiveRow(tx, thresholdSpec, scope, id);
-        checkIfMatch(req.headers['if-match'], Number(before.row_version), thresholdSpec.entity, id);
-        const merged = { ...ruleOfRow(before) };
-        for (const k of ['low', 'high', 'priority', 'hysteresis'] as const) {
-          if (body[k] !== undefined) (merged as Record<string, unknown>)[k] = body[k];
-        }
-        refuseIfInvalid(merged);
-        const after = await updateRow(tx.client, thresholdSpec, id, columnsOf(thresholdSpec, body));
-        const customerId = String(after.customer_id);
-        await tx.audit({
-          action: 'update',
-          entity: thresholdSpec.entity,
-          entityId: id,
-          customerId,
-          before: thresholdSpec.toApi(before),
-          after: thresholdSpec.toApi(after),
+        const { after } = await updateAuditedIn(tx, thresholdSpec, {
+          scope,
+          id,
+          ifMatch: req.headers['if-match'],
+          values: columnsOf(thresholdSpec, body),
+          // The rule as it will be must still be a valid rule.
+          precheck: (before) => {
+            const merged = { ...ruleOfRow(before) };
+            for (const k of ['low', 'high', 'priority', 'hysteresis'] as const) {
+              if (body[k] !== undefined) (merged as Record<string, unknown>)[k] = body[k];
+            }
+            refuseIfInvalid(merged);
+          },
         });
         const rule = ruleOfRow(after);
-        return { row: after, customerId, check: after.enabled === false ? [] : [rule], feeds: [rule] };
+        return { row: after, customerId: String(after.customer_id), check: after.enabled === false ? [] : [rule], feeds: [rule] };
       });
       return sendWritten(reply, thresholdSpec, row!, outcomes);
     },
@@ -219,24 +203,11 @@ export async function thresholdRoutes(app: FastifyInstance, o: { deps: ConfigSer
       const id = paramOf(req, 'thresholdId');
       const scope = scopeOfRequest(req);
       const { outcomes } = await write(req, async (tx) => {
-        const before = await lockLiveRow(tx, thresholdSpec, scope, id);
-        checkIfMatch(req.headers['if-match'], Number(before.row_version), thresholdSpec.entity, id);
-        await deleteRow(tx.client, thresholdSpec, id);
-        const customerId = String(before.customer_id);
-        await tx.audit({
-          action: 'delete',
-          entity: thresholdSpec.entity,
-          entityId: id,
-          customerId,
-          before: thresholdSpec.toApi(before),
-          after: null,
-        });
+        const before = await deleteAuditedIn(tx, thresholdSpec, { scope, id, ifMatch: req.headers['if-match'] });
         // Nothing left to nest-check; the gateways the rule fed are recomputed.
-        return { row: undefined, customerId, check: [], feeds: [ruleOfRow(before)] };
+        return { row: undefined, customerId: String(before.customer_id), check: [], feeds: [ruleOfRow(before)] };
       });
-      const issued = outcomes.flatMap((x) => (x.kind === 'issued' ? [`${x.gatewayId}=${x.version}`] : []));
-      if (issued.length > 0) reply.header(CONFIG_VERSIONS_HEADER, issued.join(', '));
-      return reply.code(204).send();
+      return sendDeleted(reply, outcomes);
     },
   );
 }

@@ -4,6 +4,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@vitals/shared';
 import { consumeFrom } from '@vitals/stack/testing';
 import { makeReading, makeReadings, startStorageFixture, type StorageFixture, type Tenant } from './support/storage-fixture.js';
 
@@ -191,12 +192,13 @@ describe('gateway last seen', () => {
     const sentAt = Date.now();
     expect((await batch(c.gatewayToken, makeReadings(c.deviceId, 3))).status).toBe(200);
     // Written off the request's path: it lands just after the answer.
-    const deadline = Date.now() + 10_000;
-    let after = await get();
-    while (after.lastSeenAt === null && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      after = await get();
-    }
+    const after = await waitFor(
+      async () => {
+        const g = await get();
+        return g.lastSeenAt !== null && g;
+      },
+      { what: 'the gateway to be seen', timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(Date.parse(after.lastSeenAt)).toBeGreaterThanOrEqual(sentAt - 1_000);
     expect(after.version).toBe(before.version);
   });

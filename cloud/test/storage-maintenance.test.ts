@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { systemClock } from '@vitals/shared';
+import { systemClock, waitFor } from '@vitals/shared';
 import { startReadingsMaintenance } from '../src/storage/readings-maintenance-job.js';
 import { startStorageFixture, type StorageFixture } from './support/storage-fixture.js';
 
@@ -27,14 +27,6 @@ const partitions = async () =>
     )
   ).rows.map((r) => r.name);
 
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; partitions: ${(await partitions()).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('readings maintenance in the storage service', () => {
   it('drops days past retention and gives early arrivals in the default partition their own day', async () => {
     await f.db.query(`SELECT readings_ensure_partition('2020-01-01')`);
@@ -49,8 +41,14 @@ describe('readings maintenance in the storage service', () => {
     );
     expect((await f.db.query('SELECT count(*)::int AS n FROM readings_default')).rows[0].n).toBe(1);
 
-    await until('the old day to be dropped', async () => !(await partitions()).includes('readings_p20200101'));
-    await until('the early arrival to get its day', async () => (await partitions()).includes(name));
+    await waitFor(async () => !(await partitions()).includes('readings_p20200101'), {
+      what: 'the old day to be dropped',
+      timeoutMs: 20_000,
+    });
+    await waitFor(async () => (await partitions()).includes(name), {
+      what: 'the early arrival to get its day',
+      timeoutMs: 20_000,
+    });
     expect((await f.db.query('SELECT count(*)::int AS n FROM readings_default')).rows[0].n).toBe(0);
     expect((await f.db.query(`SELECT count(*)::int AS n FROM ${name}`)).rows[0].n).toBe(1);
     // Today and the coming days are there too.

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { cdcTopic, decodeChangeEvent } from '@vitals/shared';
+import { cdcTopic, decodeChangeEvent, waitFor } from '@vitals/shared';
 import { consumeUntil, markTopicEnds, testStackConfig, uniqueSuffix, type ConsumedRecord } from '../src/testing/index.js';
 
 type GatewayRow = { id: string; name: string; last_seen_at?: unknown; token_hash?: unknown };
@@ -92,9 +92,8 @@ describe('gateway last seen', () => {
 
     // NOTIFY is delivered in commit order too: the rename's notification arrives after the insert's, with none
     // between them.
-    const deadline = Date.now() + 10_000;
     const mine = () => notifications.filter((n) => n.ids.id?.includes(id));
-    while (mine().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => mine().length >= 2, { what: 'the notifications of the gateway', timeoutMs: 10_000, intervalMs: 100 });
     expect(mine().map((n) => n.op)).toEqual(['INSERT', 'UPDATE']);
   });
 });

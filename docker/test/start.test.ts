@@ -11,6 +11,7 @@ import { readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { waitFor } from '@vitals/shared';
 import { REPO_ROOT } from '../src/config.js';
 import { testStackConfig, uniqueSuffix } from '../src/testing/index.js';
 import { stackPaths } from '../src/stack/paths.js';
@@ -45,21 +46,6 @@ async function freeOffset(): Promise<number> {
   throw new Error('no port offset with every port free');
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(500);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
-
 let child: ChildProcess;
 let output = '';
 let exit: Promise<number | null>;
@@ -84,10 +70,15 @@ beforeAll(async () => {
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  await until('the banner', 240_000, async () => {
-    if (child.exitCode !== null) throw new Error(`vitals start exited with ${child.exitCode}:\n${output}`);
-    return output.includes('Press Ctrl-C to stop.') ? true : undefined;
-  });
+  // Fail at once if it exits before the banner (and never later, when the last test stops it).
+  let ready = false;
+  await Promise.race([
+    waitFor(() => output.includes('Press Ctrl-C to stop.'), { what: 'the banner', timeoutMs: 240_000, intervalMs: 500 }),
+    exit.then((code) => {
+      if (!ready) throw new Error(`vitals start exited with ${code}:\n${output}`);
+    }),
+  ]);
+  ready = true;
 }, 300_000);
 
 afterAll(async () => {
@@ -122,25 +113,31 @@ describe('vitals start', () => {
     await db.end();
     const since = Date.now();
     // Through the web service's proxy, as the dashboard reads it: windows of this run's readings, every bed.
-    const overview = await until('windows of the demo ICU on the dashboard API', 180_000, async () => {
-      const res = await fetch(`http://127.0.0.1:${p.web}/api/analytics/v1/analytics/departments/${icu}/overview`, {
-        headers: { authorization: `Bearer ${demo.keys.clinician}` },
-      });
-      if (!res.ok) throw new Error(`overview answered ${res.status}`);
-      const body = (await res.json()) as { patients: Array<{ metrics: Record<string, { measuredAt: string; count: number }> }> };
-      const fresh = body.patients.filter((pt) =>
-        Object.values(pt.metrics).some((m) => m.count > 0 && Date.parse(m.measuredAt) >= since - 60_000),
-      );
-      return fresh.length === 8 ? body : undefined;
-    });
+    const overview = await waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${p.web}/api/analytics/v1/analytics/departments/${icu}/overview`, {
+          headers: { authorization: `Bearer ${demo.keys.clinician}` },
+        });
+        if (!res.ok) throw new Error(`overview answered ${res.status}`);
+        const body = (await res.json()) as {
+          patients: Array<{ metrics: Record<string, { measuredAt: string; count: number }> }>;
+        };
+        const fresh = body.patients.filter((pt) =>
+          Object.values(pt.metrics).some((m) => m.count > 0 && Date.parse(m.measuredAt) >= since - 60_000),
+        );
+        return fresh.length === 8 ? body : undefined;
+      },
+      { what: 'windows of the demo ICU on the dashboard API', timeoutMs: 180_000, intervalMs: 500 },
+    );
     expect(overview.patients).toHaveLength(8);
     const status = (await (await fetch(`http://127.0.0.1:${p.wards[0]!.http}/api/status`)).json()) as {
       devices: { online: number };
     };
     expect(status.devices.online).toBe(8);
-    await until('a summary line', 30_000, async () =>
-      /summary\s+\| ICU: 8\/8 devices online[^;]*, 8 patients live on the dashboard/.test(output) ? true : undefined,
-    );
+    await waitFor(() => /summary\s+\| ICU: 8\/8 devices online[^;]*, 8 patients live on the dashboard/.test(output), {
+      what: 'a summary line',
+      timeoutMs: 30_000,
+    });
   }, 240_000);
 
   it('stops every process it started on Ctrl-C, also when pressed twice, freeing every port', async () => {
@@ -152,6 +149,6 @@ describe('vitals start', () => {
     expect(code).toBe(0);
     expect(output).toContain('still stopping the services cleanly');
     expect(output).toContain('vitals: stopped');
-    await until('every port free', 20_000, async () => ((await allFree(allPorts(systemPorts(2, offset)))) ? true : undefined));
+    await waitFor(() => allFree(allPorts(systemPorts(2, offset))), { what: 'every port free', timeoutMs: 20_000 });
   }, 120_000);
 });

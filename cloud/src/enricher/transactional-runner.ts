@@ -7,6 +7,7 @@
  * state restored from the changelog, consumer seeked to the stored offset.
  */
 import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import { createCommittedConsumer } from '../kafka/committed-consumer.js';
 import type { Clock } from '@vitals/shared';
 import type { Logger } from '../logging.js';
 import { readPartitionRanges, topicBounds } from '../kafka/partition-reader.js';
@@ -84,14 +85,10 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
   const runtimes = new Map<number, PartitionRuntime>();
   const admin: Admin = kafka.admin();
   await admin.connect();
-  const consumer: Consumer = kafka.consumer({
+  const consumer: Consumer = createCommittedConsumer(kafka, {
     groupId: opts.groupId,
-    sessionTimeout: opts.sessionTimeoutMs,
-    heartbeatInterval: Math.max(500, Math.floor(opts.sessionTimeoutMs / 5)),
-    readUncommitted: false,
-    maxWaitTimeInMs: opts.maxWaitMs,
-    maxBytesPerPartition: 1024 * 1024,
-    retry: { retries: 10 },
+    sessionTimeoutMs: opts.sessionTimeoutMs,
+    maxWaitMs: opts.maxWaitMs,
   });
 
   function processorOptions(partition: number): ProcessorOptions {

@@ -8,6 +8,7 @@
  * store's compare-and-set, so nothing is counted twice. A timer ticks every task (idle watermarks).
  */
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { createCommittedConsumer } from '../../kafka/committed-consumer.js';
 import type { Logger } from '../../logging.js';
 import type { InputRecord } from '../engine/partition-engine.js';
 import { openPartitionTask, type PartitionTask, type PartitionTaskDeps } from '../engine/partition-task.js';
@@ -62,14 +63,10 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
   const runtimes = new Map<number, Runtime>();
   const admin: Admin = kafka.admin();
   await admin.connect();
-  const consumer: Consumer = kafka.consumer({
+  const consumer: Consumer = createCommittedConsumer(kafka, {
     groupId: o.groupId,
-    sessionTimeout: o.sessionTimeoutMs,
-    heartbeatInterval: Math.max(500, Math.floor(o.sessionTimeoutMs / 5)),
-    readUncommitted: false,
-    maxWaitTimeInMs: o.fetchWaitMs,
-    maxBytesPerPartition: 1024 * 1024,
-    retry: { retries: 10 },
+    sessionTimeoutMs: o.sessionTimeoutMs,
+    maxWaitMs: o.fetchWaitMs,
   });
   let running = true;
   /** Partitions of the last assignment: a batch of any other (fetched before a rebalance) is not ours to process. */

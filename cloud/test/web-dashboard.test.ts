@@ -276,9 +276,11 @@ describe('dashboard and admin portal', () => {
     await grace.waitFor({ state: 'detached', timeout: 10_000 });
 
     const admit = page.locator('form', { has: page.getByRole('heading', { name: 'Admit a patient to a bed' }) });
-    await admit.getByLabel('Patient').selectOption(patient2);
-    await admit.getByLabel('Bed').selectOption({ label: 'B' });
-    await admit.getByLabel('Monitor').selectOption(t.device2Id);
+    // A wrapping <label> also names its select by the chosen option, and device ids are random
+    // ("MON-bede8ffb-..." contains "bed"), so each field is found by the label's leading word.
+    await admit.getByLabel(/^Patient/).selectOption(patient2);
+    await admit.getByLabel(/^Bed/).selectOption({ label: 'B' });
+    await admit.getByLabel(/^Monitor/).selectOption(t.device2Id);
     await admit.getByRole('button', { name: 'Admit' }).click();
     await page.getByRole('status').filter({ hasText: 'Hopper, Grace admitted to bed B.' }).waitFor({ timeout: 10_000 });
     await grace.locator('td', { hasText: /^B$/ }).waitFor({ timeout: 10_000 });

@@ -42,6 +42,8 @@ beforeAll(async () => {
     changelogTopic: `${group}-changelog`,
     graceMs: 1_500,
     deviceSilenceMs: 3_600_000,
+    // Long enough that a reading can only be released early by the CDC watermark, not by the end of its hold.
+    cdcMaxHoldMs: 20_000,
   });
   enricher = await startEnricher(config, { log: pino({ level: process.env.ENRICHER_TEST_LOG_LEVEL ?? 'warn' }) });
 });
@@ -53,6 +55,11 @@ afterAll(async () => {
   await deleteTopics(kafka, input);
   await deleteTopics(kafka, `${group}-changelog`);
 });
+
+async function unconfirmedJoins(): Promise<number> {
+  const text = (await enricher.app.inject({ method: 'GET', url: '/metrics' })).body;
+  return Number(/^enricher_unconfirmed_joins_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+}
 
 function byReading<T extends { reading?: { readingId: string }; readingId?: string }>(
   records: readonly { value: string | null }[],
@@ -100,6 +107,40 @@ describe('enricher', () => {
     expect(
       out.every((e) => e.patientId === hospital.patientId && e.customerId === hospital.customerId && e.loinc === '8867-4'),
     ).toBe(true);
+  });
+
+  it('holds a reading measured just after a transfer until the transfer is in, though the reading arrives before it', async () => {
+    const device = await hospital.device({ assignFrom: new Date(Date.now() - 3_600_000).toISOString() });
+    await until(
+      'the assignment to reach the enricher',
+      () => enricher.state.assignmentAt(device, Date.now())?.bedId === hospital.bedA,
+    );
+    const unconfirmedBefore = await unconfirmedJoins();
+    expect(Number.isFinite(unconfirmedBefore)).toBe(true);
+
+    // Measured two seconds from now, produced before the transfer is even recorded: without the CDC watermark
+    // the enricher would join it at once with bed A, whose assignment is still open.
+    const after = reading(device, Date.now() + 2_000);
+    await produce(producer, input, [{ key: device, value: after }]);
+    await hospital.db.query('BEGIN');
+    await hospital.db.query('UPDATE device_assignments SET valid_to = now() WHERE device_id = $1 AND valid_to IS NULL', [device]);
+    await hospital.db.query(
+      `INSERT INTO device_assignments (customer_id, device_id, patient_id, bed_id, valid_from)
+       SELECT customer_id, device_id, patient_id, $2, valid_to FROM device_assignments WHERE device_id = $1`,
+      [device, hospital.bedB],
+    );
+    await hospital.db.query('COMMIT');
+
+    const ids = new Set([after.readingId]);
+    const [out] = byReading<EnrichedReading>(
+      await consumeUntil([TOPICS.enrichedReadings], (rs) => byReading(rs, ids).length === 1, { since }),
+      ids,
+    );
+    expect(out?.bedLabel).toBe('B');
+    // Released because the watermark passed its measured-at time, not because its 20 s hold ran out.
+    expect(await unconfirmedJoins()).toBe(unconfirmedBefore);
+    const status = (await enricher.app.inject({ method: 'GET', url: '/api/status' })).json<{ cdcWatermark: string | null }>();
+    expect(Date.parse(status.cdcWatermark ?? '')).toBeGreaterThanOrEqual(Date.parse(after.measuredAt));
   });
 
   it('dead-letters garbage, a wrong type and an unknown device with their reasons, and keeps the stream flowing', async () => {

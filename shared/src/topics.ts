@@ -18,7 +18,10 @@ export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 /** Debezium's topic prefix for our reference tables. */
 export const CDC_TOPIC_PREFIX = 'db-changes';
 
-/** Reference tables captured by Debezium (never readings). Their order is the bootstrap order. */
+/**
+ * Tables captured by Debezium (never readings): the reference tables, in bootstrap order, and the heartbeat row
+ * whose `beat_at` tells consumers how far the reference topics are complete (migration V8).
+ */
 export const CDC_TABLES = [
   'customers',
   'departments',
@@ -29,6 +32,7 @@ export const CDC_TABLES = [
   'device_assignments',
   'alert_thresholds',
   'device_settings',
+  'cdc_heartbeat',
 ] as const;
 export type CdcTable = (typeof CDC_TABLES)[number];
 

@@ -3,11 +3,13 @@
  * every partition (a consumer group of its own), so the state is global, like a Kafka Streams global table.
  * `bootstrap()` resolves once the topics are read to the end they had at start; `barrier()` resolves once the
  * state includes every change that was in Kafka when it was called, so a batch of readings is never joined
- * with reference data older than what Kafka already holds.
+ * with reference data older than what Kafka already holds. It also follows the heartbeat row (migration V8):
+ * `watermarkMs` is the `beat_at` of the last heartbeat applied, the time up to which the reference state is
+ * complete (see cdc-watermark.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import { cdcTopic, decodeChangeEvent, waitFor, type CdcTable, type Clock } from '@vitals/shared';
+import { cdcTopic, decodeChangeEvent, waitFor, type CdcTable, type ChangeEvent, type Clock } from '@vitals/shared';
 import type { Logger } from '../logging.js';
 import { topicBounds } from '../kafka/partition-reader.js';
 import type { ReferenceState } from './reference-state.js';
@@ -34,7 +36,16 @@ export interface CdcFollowerOptions {
 
 export interface CdcFollower {
   bootstrap(): Promise<void>;
-  barrier(): Promise<void>;
+  /** Resolves once the state includes every change in Kafka at `notBeforeMs` (default: a moment ago) or later. */
+  barrier(notBeforeMs?: number): Promise<void>;
+  /** `beat_at` of the last heartbeat applied (epoch ms); -Infinity before the first. */
+  readonly watermarkMs: number;
+  /**
+   * When the first heartbeat with `beat_at >= t` was applied (the oldest one remembered, if that is too long
+   * ago to say; now, if none has been yet): a barrier not before this time includes every reference change
+   * committed before `t`, in whichever topic it travelled.
+   */
+  confirmedAt(t: number): number;
   readonly events: number;
   readonly problems: number;
   close(): Promise<void>;
@@ -48,12 +59,16 @@ export async function startCdcFollower(
 ): Promise<CdcFollower> {
   const topics = ENRICHER_CDC_TABLES.map((t) => ({ table: t, topic: cdcTopic(t, 'public', opts.topicPrefix) }));
   const tableOf = new Map(topics.map((t) => [t.topic, t.table]));
+  const heartbeatTopic = cdcTopic('cdc_heartbeat', 'public', opts.topicPrefix);
+  let watermarkMs = Number.NEGATIVE_INFINITY;
+  /** Recent heartbeats, rising in both fields. */
+  const beats: Array<{ beat: number; appliedAt: number }> = [];
   const position = new Map<string, bigint>();
   const posKey = (topic: string, partition: number) => `${topic}/${partition}`;
   let events = 0;
   let problems = 0;
   let cachedEnds: { at: number; ends: Map<string, bigint> } | undefined;
-  let inFlight: Promise<Map<string, bigint>> | undefined;
+  let inFlight: { at: number; ends: Promise<Map<string, bigint>> } | undefined;
 
   const consumer: Consumer = kafka.consumer({
     groupId: `${opts.groupPrefix}-reference-${randomBytes(6).toString('hex')}`,
@@ -70,9 +85,22 @@ export async function startCdcFollower(
   await admin.connect();
   await consumer.connect();
   for (const { topic } of topics) await consumer.subscribe({ topic, fromBeginning: true });
+  // The heartbeat topic exists once the stack is migrated to V8 and Debezium has beaten once; only the latest
+  // beat matters.
+  await consumer.subscribe({ topic: heartbeatTopic, fromBeginning: false });
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
+      if (batch.topic === heartbeatTopic) {
+        for (const m of batch.messages) {
+          const beat = beatOf(decodeChangeEvent(m.key, m.value));
+          if (beat === undefined || beat <= watermarkMs) continue;
+          watermarkMs = beat;
+          beats.push({ beat, appliedAt: deps.clock.now() });
+          if (beats.length > 1_024) beats.splice(0, 512);
+        }
+        return;
+      }
       const table = tableOf.get(batch.topic);
       if (!table) return;
       for (const m of batch.messages) {
@@ -86,23 +114,31 @@ export async function startCdcFollower(
     },
   });
 
-  /** End offsets of every reference topic; one request set in flight at a time, reused for a short while. */
-  async function endOffsets(): Promise<Map<string, bigint>> {
+  /**
+   * End offsets of every reference topic, asked at `notBeforeMs` or later; requests in flight are shared and
+   * answers reused for a short while.
+   */
+  async function endOffsets(notBeforeMs: number): Promise<Map<string, bigint>> {
     const now = deps.clock.now();
-    if (cachedEnds && now - cachedEnds.at < opts.barrierCacheMs) return cachedEnds.ends;
-    inFlight ??= (async () => {
-      try {
-        const ends = new Map<string, bigint>();
-        const bounds = await Promise.all(topics.map(async ({ topic }) => [topic, await topicBounds(admin, topic)] as const));
-        for (const [topic, byPartition] of bounds)
-          for (const [partition, b] of byPartition) ends.set(posKey(topic, partition), b.high);
-        cachedEnds = { at: now, ends };
-        return ends;
-      } finally {
-        inFlight = undefined;
-      }
-    })();
-    return inFlight;
+    if (cachedEnds && now - cachedEnds.at < opts.barrierCacheMs && cachedEnds.at >= notBeforeMs) return cachedEnds.ends;
+    if (inFlight && inFlight.at >= notBeforeMs) return inFlight.ends;
+    const request = { at: now, ends: fetchEnds(now) };
+    inFlight = request;
+    void request.ends
+      .finally(() => {
+        if (inFlight === request) inFlight = undefined;
+      })
+      .catch(() => undefined);
+    return request.ends;
+  }
+
+  async function fetchEnds(at: number): Promise<Map<string, bigint>> {
+    const ends = new Map<string, bigint>();
+    const bounds = await Promise.all(topics.map(async ({ topic }) => [topic, await topicBounds(admin, topic)] as const));
+    for (const [topic, byPartition] of bounds)
+      for (const [partition, b] of byPartition) ends.set(posKey(topic, partition), b.high);
+    if (!cachedEnds || cachedEnds.at <= at) cachedEnds = { at, ends };
+    return ends;
   }
 
   async function caughtUp(ends: Map<string, bigint>, timeoutMs: number, what: string): Promise<void> {
@@ -121,11 +157,25 @@ export async function startCdcFollower(
   return {
     async bootstrap() {
       cachedEnds = undefined;
-      await caughtUp(await endOffsets(), opts.bootstrapTimeoutMs, 'reference topics to be read to their end');
+      await caughtUp(await endOffsets(deps.clock.now()), opts.bootstrapTimeoutMs, 'reference topics to be read to their end');
       deps.log.info({ events, sizes: state.sizes }, 'reference state bootstrapped');
     },
-    async barrier() {
-      await caughtUp(await endOffsets(), opts.bootstrapTimeoutMs, 'reference changes already in Kafka');
+    async barrier(notBeforeMs = Number.NEGATIVE_INFINITY) {
+      await caughtUp(await endOffsets(notBeforeMs), opts.bootstrapTimeoutMs, 'reference changes already in Kafka');
+    },
+    get watermarkMs() {
+      return watermarkMs;
+    },
+    confirmedAt(t) {
+      let lo = 0;
+      let hi = beats.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (beats[mid]!.beat >= t) hi = mid;
+        else lo = mid + 1;
+      }
+      // Not confirmed yet: only a barrier from now on includes what Kafka has.
+      return lo === beats.length ? deps.clock.now() : beats[lo]!.appliedAt;
     },
     get events() {
       return events;
@@ -139,4 +189,12 @@ export async function startCdcFollower(
       await admin.disconnect();
     },
   };
+}
+
+/** `beat_at` of a heartbeat row's change event, or undefined for anything else. */
+function beatOf(event: ChangeEvent<Record<string, unknown>>): number | undefined {
+  if (event.kind !== 'upsert') return undefined;
+  const at = event.row.beat_at;
+  const t = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+  return Number.isNaN(t) ? undefined : t;
 }

@@ -33,6 +33,12 @@ export const enricherSettings = {
     doc: 'How long a reading without a device or assignment is held for its reference data before it is dead-lettered',
     parse: parse.duration,
   },
+  cdcMaxHoldMs: {
+    env: 'ENRICHER_CDC_MAX_HOLD',
+    default: '3s',
+    doc: "Longest wait, from its arrival, for the CDC watermark (Debezium heartbeat) to reach a reading's measured-at time before it is joined with the reference data known; 0 joins at once",
+    parse: parse.duration,
+  },
   dedupeWindowMs: {
     env: 'ENRICHER_DEDUPE_WINDOW',
     default: '10m',

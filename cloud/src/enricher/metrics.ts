@@ -7,6 +7,9 @@ export interface EnricherMetrics {
   readonly held: Gauge;
   readonly transactionFailures: Counter;
   readonly referenceEvents: Gauge;
+  readonly watermarkLag: Gauge;
+  readonly watermarkWait: Histogram;
+  readonly unconfirmedJoins: Counter;
   observeCommit(fx: Effects, seconds: number): void;
 }
 
@@ -45,6 +48,22 @@ export function createEnricherMetrics(registry: Registry): EnricherMetrics {
     referenceEvents: new Gauge({
       name: 'enricher_reference_events',
       help: 'Reference change events applied since start',
+      registers: [registry],
+    }),
+    watermarkLag: new Gauge({
+      name: 'enricher_cdc_watermark_lag_seconds',
+      help: 'How far the CDC watermark (last heartbeat applied) is behind the wall clock',
+      registers: [registry],
+    }),
+    watermarkWait: new Histogram({
+      name: 'enricher_cdc_watermark_wait_seconds',
+      help: 'How long a batch of readings measured after the CDC watermark waited for it',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
+    unconfirmedJoins: new Counter({
+      name: 'enricher_unconfirmed_joins_total',
+      help: 'Readings joined after their longest hold without the CDC watermark reaching their measured-at time',
       registers: [registry],
     }),
     observeCommit(fx, seconds) {

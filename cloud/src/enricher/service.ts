@@ -92,6 +92,7 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
     reference: state.sizes,
     referenceEvents: cdc?.events ?? 0,
     referenceProblems: cdc?.problems ?? 0,
+    cdcWatermark: cdc && Number.isFinite(cdc.watermarkMs) ? new Date(cdc.watermarkMs).toISOString() : null,
   }));
   const address = await app.listen({ port: config.port, host: '0.0.0.0' });
   const port = Number(new URL(address).port);
@@ -106,7 +107,6 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
     // Bootstrap first: no reading is joined before the reference topics have been read to their end.
     await cdc.bootstrap();
     metrics.referenceEvents.set(cdc.events);
-    const follower = cdc;
     runner = await startTransactionalRunner(
       {
         groupId: config.groupId,
@@ -115,13 +115,14 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
         graceMs: config.graceMs,
         dedupeWindowMs: config.dedupeWindowMs,
         deviceSilenceMs: config.deviceSilenceMs,
+        cdcMaxHoldMs: config.cdcMaxHoldMs,
         tickMs: 250,
         maxWaitMs: config.commitIntervalMs,
         sessionTimeoutMs: config.sessionTimeoutMs,
         transactionTimeoutMs: config.transactionTimeoutMs,
         fromBeginning: config.fromBeginning,
       },
-      { kafka, state, barrier: () => follower.barrier(), clock, log, metrics },
+      { kafka, state, reference: cdc, clock, log, metrics },
     );
     ready = true;
   } catch (err) {
@@ -131,7 +132,11 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
     throw err;
   }
   log.info({ port, groupId: config.groupId }, 'enricher started');
-  const gauges = clock.setInterval(() => metrics.referenceEvents.set(cdc?.events ?? 0), 5_000);
+  const gauges = clock.setInterval(() => {
+    metrics.referenceEvents.set(cdc?.events ?? 0);
+    const watermark = cdc?.watermarkMs ?? Number.NEGATIVE_INFINITY;
+    if (Number.isFinite(watermark)) metrics.watermarkLag.set((clock.now() - watermark) / 1000);
+  }, 1_000);
 
   return {
     port,

@@ -13,6 +13,7 @@ import type { Logger } from '../logging.js';
 import { readPartitionRanges, topicBounds } from '../kafka/partition-reader.js';
 import { decodeChangelog, type ChangelogWrite } from './changelog.js';
 import type { EnricherMetrics } from './metrics.js';
+import { batchFreshness, measuredAtOf, type PendingRecord } from './cdc-watermark.js';
 import { PartitionProcessor, type Effects, type ProcessorOptions, type RawRecord } from './partition-processor.js';
 import type { ReferenceState } from './reference-state.js';
 
@@ -23,6 +24,8 @@ export interface RunnerOptions {
   readonly graceMs: number;
   readonly dedupeWindowMs: number;
   readonly deviceSilenceMs: number;
+  /** Longest wait for the CDC watermark to reach a reading's measured-at time, from its arrival (0: no wait). */
+  readonly cdcMaxHoldMs: number;
   readonly tickMs: number;
   readonly maxWaitMs: number;
   readonly sessionTimeoutMs: number;
@@ -30,10 +33,17 @@ export interface RunnerOptions {
   readonly fromBeginning: boolean;
 }
 
+/** How far the reference state is complete: the CDC follower. */
+export interface ReferenceFeed {
+  barrier(notBeforeMs?: number): Promise<void>;
+  readonly watermarkMs: number;
+  confirmedAt(t: number): number;
+}
+
 export interface RunnerDeps {
   readonly kafka: Kafka;
   readonly state: ReferenceState;
-  readonly barrier: () => Promise<void>;
+  readonly reference: ReferenceFeed;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: EnricherMetrics;
@@ -283,6 +293,59 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
     await rt.ready;
   }
 
+  let lastUnconfirmedLog = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Waits until the CDC watermark has reached the batch's measured-at times, or their longest hold is over;
+   * undefined if the batch is abandoned meanwhile (rebalance, shutdown). Returns how many readings go on
+   * unconfirmed, and the time from which a barrier includes the changes the watermark confirmed.
+   */
+  async function awaitWatermark(
+    pending: readonly PendingRecord[],
+    heartbeat: () => Promise<void>,
+    abandoned: () => boolean,
+  ): Promise<{ unconfirmed: number; barrierNotBefore: number } | undefined> {
+    const t0 = clock.now();
+    let verdict = batchFreshness(pending, deps.reference.watermarkMs, t0, opts.cdcMaxHoldMs);
+    if (!verdict.ready) {
+      let lastBeat = t0;
+      while (!verdict.ready) {
+        if (abandoned()) return undefined;
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 10));
+        const now = clock.now();
+        if (now - lastBeat >= 1_000) {
+          lastBeat = now;
+          await heartbeat().catch(() => undefined);
+        }
+        verdict = batchFreshness(pending, deps.reference.watermarkMs, now, opts.cdcMaxHoldMs);
+      }
+      metrics.watermarkWait.observe((clock.now() - t0) / 1000);
+    }
+    if (verdict.unconfirmed > 0 && clock.now() - lastUnconfirmedLog >= 10_000) {
+      lastUnconfirmedLog = clock.now();
+      log.warn(
+        {
+          unconfirmed: verdict.unconfirmed,
+          watermark: new Date(deps.reference.watermarkMs).toISOString(),
+          maxHoldMs: opts.cdcMaxHoldMs,
+        },
+        'readings joined before the CDC watermark reached their measured-at time (is Kafka Connect running? a device clock ahead?)',
+      );
+    }
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const p of pending)
+      if (p.measuredAtMs !== undefined && p.measuredAtMs <= deps.reference.watermarkMs) newest = Math.max(newest, p.measuredAtMs);
+    return {
+      unconfirmed: verdict.unconfirmed,
+      barrierNotBefore:
+        verdict.unconfirmed > 0
+          ? clock.now()
+          : newest === Number.NEGATIVE_INFINITY
+            ? Number.NEGATIVE_INFINITY
+            : deps.reference.confirmedAt(newest),
+    };
+  }
+
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     const assigned = new Set(e.payload.memberAssignment[opts.inputTopic] ?? []);
     log.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
@@ -307,24 +370,26 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
       }
       if (rt.closed || isStale() || !isRunning()) return;
       const records: RawRecord[] = [];
+      const pending: PendingRecord[] = [];
       for (const m of batch.messages) {
         // A batch fetched before a restore's seek may start before the stored offset: skip what is committed.
         if (BigInt(m.offset) < rt.committed) continue;
-        records.push({
-          offset: m.offset,
-          key: m.key ? m.key.toString('utf8') : null,
-          value: m.value ? m.value.toString('utf8') : null,
-        });
+        const value = m.value ? m.value.toString('utf8') : null;
+        records.push({ offset: m.offset, key: m.key ? m.key.toString('utf8') : null, value });
+        pending.push({ measuredAtMs: measuredAtOf(value), arrivedAtMs: Number(m.timestamp) });
       }
       const next = BigInt(batch.lastOffset()) + 1n;
       if (records.length === 0 && next <= rt.committed) return;
+      const fresh = await awaitWatermark(pending, heartbeat, () => rt.closed || isStale() || !isRunning());
+      if (!fresh) return;
       let ok = false;
       await serial(rt, async () => {
         if (rt.closed) return;
         try {
-          await deps.barrier();
+          await deps.reference.barrier(fresh.barrierNotBefore);
           const fx = rt.processor.process(records, clock.now());
           await commit(rt, fx, next);
+          if (fresh.unconfirmed) metrics.unconfirmedJoins.inc(fresh.unconfirmed);
           ok = true;
         } catch (err) {
           await reset(rt, err).catch((e: unknown) => log.error({ err: e, partition: rt.partition }, 'partition rebuild failed'));

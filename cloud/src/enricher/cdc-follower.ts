@@ -42,8 +42,8 @@ export interface CdcFollower {
   readonly watermarkMs: number;
   /**
    * When the first heartbeat with `beat_at >= t` was applied (the oldest one remembered, if that is too long
-   * ago to say; now, if none has been yet): a barrier not before this time includes every reference change
-   * committed before `t`, in whichever topic it travelled.
+   * ago to say; now, if none has been yet; -Infinity for t = -Infinity): a barrier not before this time
+   * includes every reference change committed before `t`, in whichever topic it travelled.
    */
   confirmedAt(t: number): number;
   readonly events: number;
@@ -167,6 +167,8 @@ export async function startCdcFollower(
       return watermarkMs;
     },
     confirmedAt(t) {
+      // Nothing to confirm: no barrier time is needed.
+      if (t === Number.NEGATIVE_INFINITY) return t;
       let lo = 0;
       let hi = beats.length;
       while (lo < hi) {

@@ -9,7 +9,7 @@ describe('batch freshness against the CDC watermark', () => {
       { measuredAtMs: T - 500, arrivedAtMs: T },
       { measuredAtMs: T, arrivedAtMs: T },
     ];
-    expect(batchFreshness(records, T, T + 10, 3_000)).toEqual({ ready: true, unconfirmed: 0 });
+    expect(batchFreshness(records, T, T + 10, 3_000)).toEqual({ ready: true, unconfirmed: 0, confirmedThrough: T });
   });
 
   it('holds a batch with a reading newer than the watermark until the watermark needed or the latest deadline', () => {
@@ -19,7 +19,7 @@ describe('batch freshness against the CDC watermark', () => {
       { measuredAtMs: T + 100, arrivedAtMs: T + 300 },
     ];
     expect(batchFreshness(records, T, T + 400, 3_000)).toEqual({ ready: false, needs: T + 200, until: T + 3_300 });
-    expect(batchFreshness(records, T + 200, T + 400, 3_000)).toEqual({ ready: true, unconfirmed: 0 });
+    expect(batchFreshness(records, T + 200, T + 400, 3_000)).toEqual({ ready: true, unconfirmed: 0, confirmedThrough: T + 200 });
   });
 
   it('releases readings after the longest hold and counts them as unconfirmed (CDC down, device clock ahead)', () => {
@@ -28,15 +28,24 @@ describe('batch freshness against the CDC watermark', () => {
       { measuredAtMs: T - 6_000, arrivedAtMs: T },
     ];
     expect(batchFreshness(records, T - 5_000, T + 2_999, 3_000).ready).toBe(false);
-    expect(batchFreshness(records, T - 5_000, T + 3_000, 3_000)).toEqual({ ready: true, unconfirmed: 1 });
+    expect(batchFreshness(records, T - 5_000, T + 3_000, 3_000)).toEqual({
+      ready: true,
+      unconfirmed: 1,
+      confirmedThrough: T - 6_000,
+    });
   });
 
   it('never holds a record without a measured-at time (the processor dead-letters it), nor when holding is off', () => {
     expect(batchFreshness([{ measuredAtMs: undefined, arrivedAtMs: T }], Number.NEGATIVE_INFINITY, T, 3_000)).toEqual({
       ready: true,
       unconfirmed: 0,
+      confirmedThrough: Number.NEGATIVE_INFINITY,
     });
-    expect(batchFreshness([{ measuredAtMs: T + 1, arrivedAtMs: T }], T, T, 0)).toEqual({ ready: true, unconfirmed: 0 });
+    expect(batchFreshness([{ measuredAtMs: T + 1, arrivedAtMs: T }], T, T, 0)).toEqual({
+      ready: true,
+      unconfirmed: 0,
+      confirmedThrough: Number.NEGATIVE_INFINITY,
+    });
   });
 });
 

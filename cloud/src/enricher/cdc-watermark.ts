@@ -20,6 +20,8 @@ export type Freshness =
       readonly ready: true;
       /** Records joined without the watermark reaching their measured-at time. */
       readonly unconfirmed: number;
+      /** Newest measured-at time the watermark covers (-Infinity if none): what a barrier must confirm. */
+      readonly confirmedThrough: number;
     }
   | {
       readonly ready: false;
@@ -35,12 +37,17 @@ export function batchFreshness(
   nowMs: number,
   maxHoldMs: number,
 ): Freshness {
-  if (maxHoldMs <= 0) return { ready: true, unconfirmed: 0 };
+  let confirmedThrough = Number.NEGATIVE_INFINITY;
   let unconfirmed = 0;
   let needs = Number.NEGATIVE_INFINITY;
   let until = Number.NEGATIVE_INFINITY;
   for (const r of records) {
-    if (r.measuredAtMs === undefined || r.measuredAtMs <= watermarkMs) continue;
+    if (r.measuredAtMs === undefined) continue;
+    if (r.measuredAtMs <= watermarkMs) {
+      confirmedThrough = Math.max(confirmedThrough, r.measuredAtMs);
+      continue;
+    }
+    if (maxHoldMs <= 0) continue;
     const deadline = r.arrivedAtMs + maxHoldMs;
     if (nowMs >= deadline) {
       unconfirmed++;
@@ -49,7 +56,7 @@ export function batchFreshness(
     needs = Math.max(needs, r.measuredAtMs);
     until = Math.max(until, deadline);
   }
-  return until === Number.NEGATIVE_INFINITY ? { ready: true, unconfirmed } : { ready: false, needs, until };
+  return until === Number.NEGATIVE_INFINITY ? { ready: true, unconfirmed, confirmedThrough } : { ready: false, needs, until };
 }
 
 const MEASURED_AT = /"measuredAt":"([^"]{10,40})"/;

@@ -7,7 +7,7 @@
  * state restored from the changelog, consumer seeked to the stored offset.
  */
 import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
-import { createCommittedConsumer } from '../kafka/committed-consumer.js';
+import { createCommittedConsumer, whileBeating } from '../kafka/committed-consumer.js';
 import type { Clock } from '@vitals/shared';
 import type { Logger } from '../logging.js';
 import { readPartitionRanges, topicBounds } from '../kafka/partition-reader.js';
@@ -302,26 +302,21 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
    */
   async function awaitWatermark(
     pending: readonly PendingRecord[],
-    heartbeat: () => Promise<void>,
     abandoned: () => boolean,
   ): Promise<{ unconfirmed: number; barrierNotBefore: number } | undefined> {
     const t0 = clock.now();
     let verdict = batchFreshness(pending, deps.reference.watermarkMs, t0, opts.cdcMaxHoldMs);
     if (!verdict.ready) {
-      let lastBeat = t0;
       while (!verdict.ready) {
         if (abandoned()) return undefined;
         await new Promise<void>((resolve) => clock.setTimeout(resolve, 10));
-        const now = clock.now();
-        if (now - lastBeat >= 1_000) {
-          lastBeat = now;
-          await heartbeat().catch(() => undefined);
-        }
-        verdict = batchFreshness(pending, deps.reference.watermarkMs, now, opts.cdcMaxHoldMs);
+        verdict = batchFreshness(pending, deps.reference.watermarkMs, clock.now(), opts.cdcMaxHoldMs);
       }
       metrics.watermarkWait.observe((clock.now() - t0) / 1000);
     }
-    if (verdict.unconfirmed > 0 && clock.now() - lastUnconfirmedLog >= 10_000) {
+    if (verdict.unconfirmed === 0)
+      return { unconfirmed: 0, barrierNotBefore: deps.reference.confirmedAt(verdict.confirmedThrough) };
+    if (clock.now() - lastUnconfirmedLog >= 10_000) {
       lastUnconfirmedLog = clock.now();
       log.warn(
         {
@@ -332,18 +327,7 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
         'readings joined before the CDC watermark reached their measured-at time (is Kafka Connect running? a device clock ahead?)',
       );
     }
-    let newest = Number.NEGATIVE_INFINITY;
-    for (const p of pending)
-      if (p.measuredAtMs !== undefined && p.measuredAtMs <= deps.reference.watermarkMs) newest = Math.max(newest, p.measuredAtMs);
-    return {
-      unconfirmed: verdict.unconfirmed,
-      barrierNotBefore:
-        verdict.unconfirmed > 0
-          ? clock.now()
-          : newest === Number.NEGATIVE_INFINITY
-            ? Number.NEGATIVE_INFINITY
-            : deps.reference.confirmedAt(newest),
-    };
+    return { unconfirmed: verdict.unconfirmed, barrierNotBefore: clock.now() };
   }
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -362,12 +346,7 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
     eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
       const rt = runtimes.get(batch.partition) ?? createRuntime(batch.partition);
       // Restores can take a while: keep the group session alive meanwhile.
-      const beat = clock.setInterval(() => void heartbeat().catch(() => undefined), 1_000);
-      try {
-        await rt.ready;
-      } finally {
-        clock.clearInterval(beat);
-      }
+      await whileBeating(clock, heartbeat, () => rt.ready);
       if (rt.closed || isStale() || !isRunning()) return;
       const records: RawRecord[] = [];
       const pending: PendingRecord[] = [];
@@ -380,7 +359,9 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
       }
       const next = BigInt(batch.lastOffset()) + 1n;
       if (records.length === 0 && next <= rt.committed) return;
-      const fresh = await awaitWatermark(pending, heartbeat, () => rt.closed || isStale() || !isRunning());
+      const fresh = await whileBeating(clock, heartbeat, () =>
+        awaitWatermark(pending, () => rt.closed || isStale() || !isRunning()),
+      );
       if (!fresh) return;
       let ok = false;
       await serial(rt, async () => {

@@ -4,6 +4,7 @@
  * patiently, since its offsets are stored with its output and a restart costs a rebalance.
  */
 import type { Consumer, Kafka } from 'kafkajs';
+import type { Clock } from '@vitals/shared';
 
 export interface CommittedConsumerOptions {
   readonly groupId: string;
@@ -22,4 +23,17 @@ export function createCommittedConsumer(kafka: Kafka, o: CommittedConsumerOption
     maxBytesPerPartition: 1024 * 1024,
     retry: { retries: 10 },
   });
+}
+
+/**
+ * Runs `work` inside a batch handler while heartbeating the group every second, so a long wait (a partition's
+ * restore, the enricher's CDC watermark) does not cost the member its session.
+ */
+export async function whileBeating<T>(clock: Clock, heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+  const beat = clock.setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+  try {
+    return await work();
+  } finally {
+    clock.clearInterval(beat);
+  }
 }

@@ -8,7 +8,7 @@
  * store's compare-and-set, so nothing is counted twice. A timer ticks every task (idle watermarks).
  */
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { createCommittedConsumer } from '../../kafka/committed-consumer.js';
+import { createCommittedConsumer, whileBeating } from '../../kafka/committed-consumer.js';
 import type { Logger } from '../../logging.js';
 import type { InputRecord } from '../engine/partition-engine.js';
 import { openPartitionTask, type PartitionTask, type PartitionTaskDeps } from '../engine/partition-task.js';
@@ -164,12 +164,7 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
     eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
       if (!assignment.has(batch.partition)) return;
       const rt = runtimes.get(batch.partition) ?? createRuntime(batch.partition);
-      const beat = clock.setInterval(() => void heartbeat().catch(() => undefined), 1_000);
-      try {
-        await rt.ready;
-      } finally {
-        clock.clearInterval(beat);
-      }
+      await whileBeating(clock, heartbeat, () => rt.ready);
       const task = rt.task;
       if (!task || rt.closed || isStale() || !isRunning()) return;
       // A batch fetched before the seek may start before the stored offset: what is below it is committed.

@@ -23,6 +23,10 @@ export const CloudErrors = defineErrors({
   },
   CLOUD_ERR_RATE_LIMITED: { message: 'rate limit of %s requests per %s exceeded; retry in %s', status: 429, retriable: true },
   CLOUD_ERR_DEPENDENCY_UNAVAILABLE: { message: '%s is unavailable: %s', status: 503, retriable: true },
+  CLOUD_ERR_CONSUMER_FAILED: {
+    message: 'the %s consumer crashed %s times within %s; the service stops (see the logged causes)',
+    retriable: true,
+  },
   CLOUD_ERR_INTERNAL: { message: 'internal error (request %s)', status: 500, retriable: true },
 });
 

@@ -131,6 +131,19 @@ describe('fault injection with monitors streaming', { timeout: 600_000 }, () => 
     await consumer.disconnect();
   });
 
+  it('Kafka Connect down when the enricher starts: no CDC heartbeat ever seen, readings joined after their hold', async () => {
+    expectClean(
+      await scenario('Connect down when the enricher starts', () =>
+        system.crashConnect(async () => {
+          await system.services.enricher.kill();
+          await system.services.enricher.start();
+          // Readings keep coming: each waits its longest hold for a watermark that never comes, then is joined.
+          await pause(FAULT_SECONDS * 1000);
+        }),
+      ),
+    );
+  });
+
   it('enricher killed with SIGKILL and restarted', async () => {
     expectClean(
       await scenario('enricher killed -9', async () => {

@@ -9,6 +9,7 @@ export interface AnalyticsMetrics {
   assigned(n: number): void;
   departmentsClosed(n: number): void;
   retentionDeleted(n: number): void;
+  readonly consumerCrashes: Counter<'restarted'>;
   readonly wsClients: Gauge;
   readonly wsSubscriptions: Gauge;
   readonly wsMessages: Counter;
@@ -119,6 +120,12 @@ export function createAnalyticsMetrics(registry: Registry): AnalyticsMetrics {
     retentionDeleted(n) {
       retention.inc(n);
     },
+    consumerCrashes: new Counter({
+      name: 'vitals_analytics_consumer_crashes_total',
+      help: 'Crashes of the enriched-readings consumer, by who restarted it (kafkajs, supervisor, gave-up: the service exits)',
+      labelNames: ['restarted'] as const,
+      registers,
+    }),
     wsClients: new Gauge({ name: 'vitals_analytics_ws_clients', help: 'Open WebSocket connections', registers }),
     wsSubscriptions: new Gauge({ name: 'vitals_analytics_ws_subscriptions', help: 'Active WebSocket subscriptions', registers }),
     wsMessages: new Counter({

@@ -18,6 +18,7 @@ import { createMetricsRegistry } from '../http/metrics.js';
 import { loadTlsOptions } from '../http/tls.js';
 import { createKafkaClient } from '../kafka/client.js';
 import { createClusterProbe } from '../kafka/cluster-probe.js';
+import { exitNonZero } from '../kafka/consumer-supervisor.js';
 import { createIdempotentProducer } from '../kafka/idempotent-producer.js';
 import { createLogger, type Logger } from '../logging.js';
 import { createDependencyGuard } from '../resilience/dependency-guard.js';
@@ -62,7 +63,7 @@ async function checkTopics(admin: Admin, config: AnalyticsConfig): Promise<void>
 
 export async function startAnalytics(
   config: AnalyticsConfig,
-  o: { log?: Logger; clock?: Clock } = {},
+  o: { log?: Logger; clock?: Clock; onFatal?: (err: Error) => void } = {},
 ): Promise<RunningAnalytics> {
   const clock = o.clock ?? systemClock;
   const log = o.log ?? createLogger({ level: config.logLevel, name: 'analytics' });
@@ -236,6 +237,8 @@ export async function startAnalytics(
         onStep: (r) => metrics.observeStep(r, clock.now()),
         onReload: (_p, fenced) => metrics.reload(fenced),
         onAssignment: (ps) => metrics.assigned(ps.length),
+        onConsumerCrash: (restarted) => metrics.consumerCrashes.inc({ restarted }),
+        onFatal: o.onFatal ?? exitNonZero,
       },
     );
   } catch (err) {

@@ -10,6 +10,7 @@ export interface EnricherMetrics {
   readonly watermarkLag: Gauge;
   readonly watermarkWait: Histogram;
   readonly unconfirmedJoins: Counter;
+  readonly consumerCrashes: Counter;
   observeCommit(fx: Effects, seconds: number): void;
 }
 
@@ -64,6 +65,12 @@ export function createEnricherMetrics(registry: Registry): EnricherMetrics {
     unconfirmedJoins: new Counter({
       name: 'enricher_unconfirmed_joins_total',
       help: 'Readings joined after their longest hold without the CDC watermark reaching their measured-at time',
+      registers: [registry],
+    }),
+    consumerCrashes: new Counter({
+      name: 'enricher_consumer_crashes_total',
+      help: 'Crashes of the raw-readings consumer, by who restarted it (kafkajs, supervisor, gave-up: the service exits)',
+      labelNames: ['restarted'],
       registers: [registry],
     }),
     observeCommit(fx, seconds) {

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '@vitals/shared';
 import { createKafkaClient } from '../kafka/client.js';
+import { exitNonZero } from '../kafka/consumer-supervisor.js';
 import { topicBounds } from '../kafka/partition-reader.js';
 import { createLogger, type Logger } from '../logging.js';
 import { healthPlugin } from '../http/health.js';
@@ -20,6 +21,8 @@ import { startTransactionalRunner, type Runner } from './transactional-runner.js
 export interface EnricherDeps {
   readonly clock?: Clock;
   readonly log?: Logger;
+  /** The readings consumer crashed beyond its restart budget (default: exit the process non-zero). */
+  readonly onFatal?: (err: Error) => void;
 }
 
 export interface RunningEnricher {
@@ -122,7 +125,7 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
         transactionTimeoutMs: config.transactionTimeoutMs,
         fromBeginning: config.fromBeginning,
       },
-      { kafka, state, reference: cdc, clock, log, metrics },
+      { kafka, state, reference: cdc, clock, log, metrics, onFatal: deps.onFatal ?? exitNonZero },
     );
     ready = true;
   } catch (err) {

@@ -8,6 +8,7 @@
  */
 import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { createCommittedConsumer, whileBeating } from '../kafka/committed-consumer.js';
+import { superviseConsumer, type CrashBudget } from '../kafka/consumer-supervisor.js';
 import type { Clock } from '@vitals/shared';
 import type { Logger } from '../logging.js';
 import { readPartitionRanges, topicBounds } from '../kafka/partition-reader.js';
@@ -31,6 +32,8 @@ export interface RunnerOptions {
   readonly sessionTimeoutMs: number;
   readonly transactionTimeoutMs: number;
   readonly fromBeginning: boolean;
+  /** How many consumer crashes in a row are restarted before the service gives up (default 5 within 5 min). */
+  readonly crashBudget?: CrashBudget;
 }
 
 /** How far the reference state is complete: the CDC follower. */
@@ -47,6 +50,8 @@ export interface RunnerDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: EnricherMetrics;
+  /** The consumer crashed beyond its budget: the service must stop and exit non-zero. */
+  readonly onFatal: (err: Error) => void;
 }
 
 const OFFSET_KEY = 'o|next-offset';
@@ -95,11 +100,6 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
   const runtimes = new Map<number, PartitionRuntime>();
   const admin: Admin = kafka.admin();
   await admin.connect();
-  const consumer: Consumer = createCommittedConsumer(kafka, {
-    groupId: opts.groupId,
-    sessionTimeoutMs: opts.sessionTimeoutMs,
-    maxWaitMs: opts.maxWaitMs,
-  });
 
   function processorOptions(partition: number): ProcessorOptions {
     return {
@@ -193,7 +193,7 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
     return resumeAt;
   }
 
-  function createRuntime(partition: number): PartitionRuntime {
+  function createRuntime(partition: number, consumer: Consumer): PartitionRuntime {
     const rt: PartitionRuntime = {
       partition,
       producer: undefined as unknown as Producer,
@@ -203,14 +203,14 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
       committed: -1n,
       closed: false,
     };
-    rt.ready = initRuntime(rt);
+    rt.ready = initRuntime(rt, consumer);
     rt.chain = rt.ready.catch(() => undefined);
     runtimes.set(partition, rt);
     metrics.partitions.set(runtimes.size);
     return rt;
   }
 
-  async function initRuntime(rt: PartitionRuntime): Promise<void> {
+  async function initRuntime(rt: PartitionRuntime, consumer: Consumer): Promise<void> {
     rt.processor = new PartitionProcessor(processorOptions(rt.partition), deps.state);
     rt.producer = await newProducer(rt.partition);
     rt.committed = await restore(rt.partition, rt.processor);
@@ -289,7 +289,7 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
     log.warn({ err, partition: rt.partition }, 'transaction failed; rebuilding the partition from its changelog');
     await rt.producer.disconnect().catch(() => undefined);
     if (rt.closed) return;
-    rt.ready = initRuntime(rt);
+    rt.ready = initRuntime(rt, supervised.current);
     await rt.ready;
   }
 
@@ -318,67 +318,99 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
       return { unconfirmed: 0, barrierNotBefore: deps.reference.confirmedAt(verdict.confirmedThrough) };
     if (clock.now() - lastUnconfirmedLog >= 10_000) {
       lastUnconfirmedLog = clock.now();
+      // No heartbeat yet (Kafka Connect down since before the start): the watermark is unknown, not a time.
+      const watermark = deps.reference.watermarkMs;
+      const known = Number.isFinite(watermark);
       log.warn(
         {
           unconfirmed: verdict.unconfirmed,
-          watermark: new Date(deps.reference.watermarkMs).toISOString(),
+          watermark: known ? new Date(watermark).toISOString() : null,
           maxHoldMs: opts.cdcMaxHoldMs,
         },
-        'readings joined before the CDC watermark reached their measured-at time (is Kafka Connect running? a device clock ahead?)',
+        known
+          ? 'readings joined before the CDC watermark reached their measured-at time (is Kafka Connect running? a device clock ahead?)'
+          : 'readings joined after their longest hold without any CDC heartbeat seen yet (is Kafka Connect running?)',
       );
     }
     return { unconfirmed: verdict.unconfirmed, barrierNotBefore: clock.now() };
   }
 
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    const assigned = new Set(e.payload.memberAssignment[opts.inputTopic] ?? []);
-    log.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
-    for (const rt of [...runtimes.values()]) if (!assigned.has(rt.partition)) void dropRuntime(rt);
-    for (const p of assigned) if (!runtimes.has(p)) createRuntime(p);
-  });
+  function createConsumer(): Consumer {
+    const consumer = createCommittedConsumer(kafka, {
+      groupId: opts.groupId,
+      sessionTimeoutMs: opts.sessionTimeoutMs,
+      maxWaitMs: opts.maxWaitMs,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assigned = new Set(e.payload.memberAssignment[opts.inputTopic] ?? []);
+      log.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'partitions assigned');
+      for (const rt of [...runtimes.values()]) if (!assigned.has(rt.partition)) void dropRuntime(rt);
+      for (const p of assigned) if (!runtimes.has(p)) createRuntime(p, consumer);
+    });
+    return consumer;
+  }
 
-  await consumer.connect();
-  await consumer.subscribe({ topic: opts.inputTopic, fromBeginning: opts.fromBeginning });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 16,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
-      const rt = runtimes.get(batch.partition) ?? createRuntime(batch.partition);
-      // Restores can take a while: keep the group session alive meanwhile.
-      await whileBeating(clock, heartbeat, () => rt.ready);
-      if (rt.closed || isStale() || !isRunning()) return;
-      const records: RawRecord[] = [];
-      const pending: PendingRecord[] = [];
-      for (const m of batch.messages) {
-        // A batch fetched before a restore's seek may start before the stored offset: skip what is committed.
-        if (BigInt(m.offset) < rt.committed) continue;
-        const value = m.value ? m.value.toString('utf8') : null;
-        records.push({ offset: m.offset, key: m.key ? m.key.toString('utf8') : null, value });
-        pending.push({ measuredAtMs: measuredAtOf(value), arrivedAtMs: Number(m.timestamp) });
-      }
-      const next = BigInt(batch.lastOffset()) + 1n;
-      if (records.length === 0 && next <= rt.committed) return;
-      const fresh = await whileBeating(clock, heartbeat, () =>
-        awaitWatermark(pending, () => rt.closed || isStale() || !isRunning()),
-      );
-      if (!fresh) return;
-      let ok = false;
-      await serial(rt, async () => {
-        if (rt.closed) return;
-        try {
-          await deps.reference.barrier(fresh.barrierNotBefore);
-          const fx = rt.processor.process(records, clock.now());
-          await commit(rt, fx, next);
-          if (fresh.unconfirmed) metrics.unconfirmedJoins.inc(fresh.unconfirmed);
-          ok = true;
-        } catch (err) {
-          await reset(rt, err).catch((e: unknown) => log.error({ err: e, partition: rt.partition }, 'partition rebuild failed'));
+  async function runConsumer(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topic: opts.inputTopic, fromBeginning: opts.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 16,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
+        const rt = runtimes.get(batch.partition) ?? createRuntime(batch.partition, consumer);
+        // Restores can take a while: keep the group session alive meanwhile.
+        await whileBeating(clock, heartbeat, () => rt.ready);
+        if (rt.closed || isStale() || !isRunning()) return;
+        const records: RawRecord[] = [];
+        const pending: PendingRecord[] = [];
+        for (const m of batch.messages) {
+          // A batch fetched before a restore's seek may start before the stored offset: skip what is committed.
+          if (BigInt(m.offset) < rt.committed) continue;
+          const value = m.value ? m.value.toString('utf8') : null;
+          records.push({ offset: m.offset, key: m.key ? m.key.toString('utf8') : null, value });
+          pending.push({ measuredAtMs: measuredAtOf(value), arrivedAtMs: Number(m.timestamp) });
         }
-      });
-      if (ok) resolveOffset(batch.lastOffset());
-      await heartbeat().catch(() => undefined);
+        const next = BigInt(batch.lastOffset()) + 1n;
+        if (records.length === 0 && next <= rt.committed) return;
+        const fresh = await whileBeating(clock, heartbeat, () =>
+          awaitWatermark(pending, () => rt.closed || isStale() || !isRunning()),
+        );
+        if (!fresh) return;
+        let ok = false;
+        await serial(rt, async () => {
+          if (rt.closed) return;
+          try {
+            await deps.reference.barrier(fresh.barrierNotBefore);
+            const fx = rt.processor.process(records, clock.now());
+            await commit(rt, fx, next);
+            if (fresh.unconfirmed) metrics.unconfirmedJoins.inc(fresh.unconfirmed);
+            ok = true;
+          } catch (err) {
+            await reset(rt, err).catch((e: unknown) =>
+              log.error({ err: e, partition: rt.partition }, 'partition rebuild failed'),
+            );
+          }
+        });
+        if (ok) resolveOffset(batch.lastOffset());
+        await heartbeat().catch(() => undefined);
+      },
+    });
+  }
+
+  const supervised = await superviseConsumer({
+    name: 'enricher',
+    clock,
+    log,
+    create: createConsumer,
+    run: runConsumer,
+    // The dead consumer's partitions are rebuilt from their changelogs when the new one is assigned them.
+    reset: async () => {
+      await Promise.all([...runtimes.values()].map((rt) => dropRuntime(rt)));
     },
+    onCrashCounted: (restarted) => metrics.consumerCrashes.inc({ restarted }),
+    onFatal: deps.onFatal,
+    budget: opts.crashBudget,
   });
 
   const ticker = clock.setInterval(() => {
@@ -403,7 +435,7 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
     },
     async close() {
       clock.clearInterval(ticker);
-      await consumer.disconnect().catch(() => undefined);
+      await supervised.close();
       await Promise.all([...runtimes.values()].map((rt) => dropRuntime(rt)));
       await admin.disconnect().catch(() => undefined);
     },

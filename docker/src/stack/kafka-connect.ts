@@ -234,6 +234,25 @@ export async function waitConnectorRunning(
   }
 }
 
+/** Pauses (`pause`) or resumes (`resume`) a connector and waits until its tasks report that state. */
+export async function setConnectorPaused(
+  o: Pick<ConnectOptions, 'connectUrl'>,
+  name: string,
+  paused: boolean,
+  timeoutMs: number,
+): Promise<void> {
+  const r = await rest(o, 'PUT', `/connectors/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`);
+  if (r.status >= 300) throw StackErrors.STACK_ERR_CONNECTOR_FAILED(name, `${paused ? 'pause' : 'resume'} answered ${r.status}`);
+  if (!paused) return waitConnectorRunning(o, name, timeoutMs);
+  await waitFor(
+    async () => {
+      const s = await connectorStatus(o, name);
+      return s?.connector === 'PAUSED' && s.tasks.every((t) => t === 'PAUSED');
+    },
+    { timeoutMs, intervalMs: 200, what: `connector ${name} to pause` },
+  );
+}
+
 export async function deleteConnector(o: Pick<ConnectOptions, 'connectUrl'>, name: string): Promise<boolean> {
   const r = await rest(o, 'DELETE', `/connectors/${encodeURIComponent(name)}`);
   return r.status < 300;

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { waitFor } from '@vitals/shared';
 import { loadStackConfig, type StackConfig } from '../config.js';
 import { flyway } from '../stack/flyway.js';
+import { setConnectorPaused } from '../stack/kafka-connect.js';
 import { stackPaths } from '../stack/paths.js';
 import { dbTarget, withClient } from '../stack/postgres.js';
 
@@ -149,6 +150,17 @@ export async function markTopicEnds(topics: readonly string[]): Promise<TopicMar
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Pauses the stack's Debezium connector, as if Kafka Connect were down: no change event and no heartbeat reaches
+ * Kafka until the returned function resumes it (and waits until it runs again). Call it in a `finally`.
+ */
+export async function pauseCdcConnector(timeoutMs = 30_000): Promise<() => Promise<void>> {
+  const config = testStackConfig();
+  const connect = { connectUrl: config.connectUrl };
+  await setConnectorPaused(connect, config.cdcConnectorName, true, timeoutMs);
+  return () => setConnectorPaused(connect, config.cdcConnectorName, false, timeoutMs);
 }
 
 /** Waits until every topic exists with leaders (a connector or service may create it a moment later). */

@@ -9,6 +9,7 @@
  */
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { createCommittedConsumer, whileBeating } from '../../kafka/committed-consumer.js';
+import { superviseConsumer, type CrashBudget } from '../../kafka/consumer-supervisor.js';
 import type { Logger } from '../../logging.js';
 import type { InputRecord } from '../engine/partition-engine.js';
 import { openPartitionTask, type PartitionTask, type PartitionTaskDeps } from '../engine/partition-task.js';
@@ -25,6 +26,8 @@ export interface RunnerOptions {
   readonly sessionTimeoutMs: number;
   readonly fromBeginning: boolean;
   readonly tickMs: number;
+  /** How many consumer crashes are restarted before the service gives up (default 5 within 5 min). */
+  readonly crashBudget?: CrashBudget;
 }
 
 export interface RunnerDeps extends PartitionTaskDeps {
@@ -33,6 +36,10 @@ export interface RunnerDeps extends PartitionTaskDeps {
   /** A partition was rebuilt after a failure (`fenced`: another owner had committed it). */
   readonly onReload?: (partition: number, fenced: boolean) => void;
   readonly onAssignment?: (partitions: readonly number[]) => void;
+  /** The consumer crashed (`restarted`: by kafkajs, by the supervisor, or gave up). */
+  readonly onConsumerCrash?: (restarted: 'kafkajs' | 'supervisor' | 'gave-up') => void;
+  /** The consumer crashed beyond its budget: the service must stop and exit non-zero. */
+  readonly onFatal: (err: Error) => void;
 }
 
 export interface PartitionStatus {
@@ -63,11 +70,6 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
   const runtimes = new Map<number, Runtime>();
   const admin: Admin = kafka.admin();
   await admin.connect();
-  const consumer: Consumer = createCommittedConsumer(kafka, {
-    groupId: o.groupId,
-    sessionTimeoutMs: o.sessionTimeoutMs,
-    maxWaitMs: o.fetchWaitMs,
-  });
   let running = true;
   /** Partitions of the last assignment: a batch of any other (fetched before a rebalance) is not ours to process. */
   let assignment = new Set<number>();
@@ -82,7 +84,7 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
   }
 
   /** Builds the task from the stored position and seeks there; retried with backoff until it works or the partition goes. */
-  async function open(rt: Runtime): Promise<void> {
+  async function open(rt: Runtime, consumer: Consumer): Promise<void> {
     for (let attempt = 0; !rt.closed && running; attempt++) {
       try {
         const t0 = clock.now();
@@ -108,9 +110,9 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
     }
   }
 
-  function createRuntime(partition: number): Runtime {
+  function createRuntime(partition: number, consumer: Consumer): Runtime {
     const rt: Runtime = { partition, task: undefined, ready: Promise.resolve(), closed: false, reported: -1n };
-    rt.ready = open(rt);
+    rt.ready = open(rt, consumer);
     runtimes.set(partition, rt);
     return rt;
   }
@@ -135,19 +137,9 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
     rt.task = undefined;
     await old?.close();
     if (rt.closed) return;
-    rt.ready = open(rt);
+    rt.ready = open(rt, supervised.current);
     await rt.ready;
   }
-
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    const assigned = new Set(e.payload.memberAssignment[o.topic] ?? []);
-    assignment = assigned;
-    const sorted = [...assigned].sort((a, b) => a - b);
-    log.info({ partitions: sorted }, 'partitions assigned');
-    for (const rt of [...runtimes.values()]) if (!assigned.has(rt.partition)) void dropRuntime(rt);
-    for (const p of sorted) if (!runtimes.has(p)) createRuntime(p);
-    deps.onAssignment?.(sorted);
-  });
 
   const toRecord = (m: KafkaMessage): InputRecord => ({
     offset: m.offset,
@@ -155,39 +147,75 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
     value: m.value ? m.value.toString('utf8') : null,
   });
 
-  await consumer.connect();
-  await consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 16,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
-      if (!assignment.has(batch.partition)) return;
-      const rt = runtimes.get(batch.partition) ?? createRuntime(batch.partition);
-      await whileBeating(clock, heartbeat, () => rt.ready);
-      const task = rt.task;
-      if (!task || rt.closed || isStale() || !isRunning()) return;
-      // A batch fetched before the seek may start before the stored offset: what is below it is committed.
-      const from = task.position.nextOffset;
-      const fresh = batch.messages.filter((m) => BigInt(m.offset) >= from);
-      const last = BigInt(batch.lastOffset());
-      // Steps of at most maxBatchRecords; with no fresh record, one empty step still stores the offset past trailing markers.
-      for (let i = 0; i < fresh.length || (i === 0 && last + 1n > from); i += o.maxBatchRecords) {
-        const chunk = fresh.slice(i, i + o.maxBatchRecords);
-        const end = i + o.maxBatchRecords >= fresh.length;
-        // The last step also covers what follows the last record (transaction markers).
-        const next = end ? last + 1n : BigInt(chunk[chunk.length - 1]!.offset) + 1n;
-        try {
-          if (!(await task.runBatch(chunk.map(toRecord), next))) return;
-        } catch (err) {
-          await reload(rt, task, err);
-          return;
+  function createConsumer(): Consumer {
+    const consumer = createCommittedConsumer(kafka, {
+      groupId: o.groupId,
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      maxWaitMs: o.fetchWaitMs,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assigned = new Set(e.payload.memberAssignment[o.topic] ?? []);
+      assignment = assigned;
+      const sorted = [...assigned].sort((a, b) => a - b);
+      log.info({ partitions: sorted }, 'partitions assigned');
+      for (const rt of [...runtimes.values()]) if (!assigned.has(rt.partition)) void dropRuntime(rt);
+      for (const p of sorted) if (!runtimes.has(p)) createRuntime(p, consumer);
+      deps.onAssignment?.(sorted);
+    });
+    return consumer;
+  }
+
+  async function runConsumer(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 16,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
+        if (!assignment.has(batch.partition)) return;
+        const rt = runtimes.get(batch.partition) ?? createRuntime(batch.partition, consumer);
+        await whileBeating(clock, heartbeat, () => rt.ready);
+        const task = rt.task;
+        if (!task || rt.closed || isStale() || !isRunning()) return;
+        // A batch fetched before the seek may start before the stored offset: what is below it is committed.
+        const from = task.position.nextOffset;
+        const fresh = batch.messages.filter((m) => BigInt(m.offset) >= from);
+        const last = BigInt(batch.lastOffset());
+        // Steps of at most maxBatchRecords; with no fresh record, one empty step still stores the offset past trailing markers.
+        for (let i = 0; i < fresh.length || (i === 0 && last + 1n > from); i += o.maxBatchRecords) {
+          const chunk = fresh.slice(i, i + o.maxBatchRecords);
+          const end = i + o.maxBatchRecords >= fresh.length;
+          // The last step also covers what follows the last record (transaction markers).
+          const next = end ? last + 1n : BigInt(chunk[chunk.length - 1]!.offset) + 1n;
+          try {
+            if (!(await task.runBatch(chunk.map(toRecord), next))) return;
+          } catch (err) {
+            await reload(rt, task, err);
+            return;
+          }
+          resolveOffset((next - 1n).toString());
+          await heartbeat().catch(() => undefined);
+          if (rt.closed || isStale() || !isRunning()) return;
         }
-        resolveOffset((next - 1n).toString());
-        await heartbeat().catch(() => undefined);
-        if (rt.closed || isStale() || !isRunning()) return;
-      }
+      },
+    });
+  }
+
+  const supervised = await superviseConsumer({
+    name: 'analytics',
+    clock,
+    log,
+    create: createConsumer,
+    run: runConsumer,
+    // The dead consumer's partitions are reopened from their stored positions when the new one is assigned them.
+    reset: async () => {
+      assignment = new Set();
+      await Promise.all([...runtimes.values()].map((rt) => dropRuntime(rt)));
     },
+    onCrashCounted: (restarted) => deps.onConsumerCrash?.(restarted),
+    onFatal: deps.onFatal,
+    budget: o.crashBudget,
   });
 
   const ticker = clock.setInterval(() => {
@@ -201,7 +229,7 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
         commits.push({ topic: o.topic, partition: rt.partition, offset: task.position.nextOffset.toString() });
       }
     }
-    if (commits.length > 0) void consumer.commitOffsets(commits).catch(() => undefined);
+    if (commits.length > 0) void supervised.current.commitOffsets(commits).catch(() => undefined);
   }, o.tickMs);
 
   return {
@@ -224,7 +252,7 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
     async close() {
       running = false;
       clock.clearInterval(ticker);
-      await consumer.disconnect().catch(() => undefined);
+      await supervised.close();
       await Promise.all([...runtimes.values()].map((rt) => dropRuntime(rt)));
       await admin.disconnect().catch(() => undefined);
     },

@@ -11,4 +11,8 @@ export const StackErrors = defineErrors({
   STACK_ERR_CONNECTOR_FAILED: { message: 'Debezium connector %s is not running: %s', retriable: true },
   STACK_ERR_NOT_RUNNING: { message: '%s is not running', retriable: true },
   STACK_ERR_INTERRUPTED: { message: 'interrupted while %s', retriable: true },
+  STACK_ERR_ALREADY_RUNNING: {
+    message: 'vitals start already runs here as process %s (since %s); stop it with Ctrl-C in its terminal or `kill %s`',
+    retriable: true,
+  },
 });

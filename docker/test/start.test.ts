@@ -6,97 +6,42 @@
  * it apart from a developer's own `npm start`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { waitFor } from '@vitals/shared';
-import { REPO_ROOT } from '../src/config.js';
-import { testStackConfig, uniqueSuffix } from '../src/testing/index.js';
-import { stackPaths } from '../src/stack/paths.js';
+import { testStackConfig } from '../src/testing/index.js';
 import { allPorts, systemPorts } from '../src/system/system-ports.js';
 import type { DemoCredentials } from '../src/system/demo-seed.js';
+import { allFree, startSystem, type StartedSystem } from './support/start-system.js';
 
 const config = testStackConfig();
-const tag = `t${uniqueSuffix()
-  .replace(/[^a-z0-9]/g, '')
-  .slice(-8)}`;
-const stateDir = path.join(stackPaths(config.stackDir).root, `demo-${tag}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
-  });
-}
-
-async function allFree(ports: readonly number[]): Promise<boolean> {
-  return (await Promise.all(ports.map(portIsFree))).every(Boolean);
-}
-
-/** An offset at which every port of the system is free now. */
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20_000 + Math.floor(Math.random() * 600) * 20;
-    if (await allFree(allPorts(systemPorts(2, offset)))) return offset;
-  }
-  throw new Error('no port offset with every port free');
-}
-
-let child: ChildProcess;
-let output = '';
+let system: StartedSystem;
+let child: StartedSystem['child'];
 let exit: Promise<number | null>;
 let offset: number;
+let stateDir: string;
+const output = () => system.output();
 
 beforeAll(async () => {
-  offset = await freeOffset();
-  child = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'docker', 'bin', 'vitals.mjs'),
-      'start',
-      '--port-offset',
-      String(offset),
-      '--instance',
-      tag,
-      '--summary-every',
-      '3',
-    ],
-    { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  // Fail at once if it exits before the banner (and never later, when the last test stops it).
-  let ready = false;
-  await Promise.race([
-    waitFor(() => output.includes('Press Ctrl-C to stop.'), { what: 'the banner', timeoutMs: 240_000, intervalMs: 500 }),
-    exit.then((code) => {
-      if (!ready) throw new Error(`vitals start exited with ${code}:\n${output}`);
-    }),
-  ]);
-  ready = true;
+  system = await startSystem({ summaryEvery: 3 });
+  ({ child, exit, offset, stateDir } = system);
 }, 300_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGINT');
-    await Promise.race([exit, sleep(60_000)]);
-  }
-  await rm(stateDir, { recursive: true, force: true });
+  await system?.cleanup();
 }, 90_000);
 
 describe('vitals start', () => {
   it('prints the moved URLs and the demo logins, and keeps info logs off the terminal', () => {
     const p = systemPorts(2, offset);
-    expect(output).toContain(`http://127.0.0.1:${p.wards[0]!.http}/`);
-    expect(output).toContain(`http://127.0.0.1:${p.wards[1]!.http}/`);
-    expect(output).toContain(`http://127.0.0.1:${p.web}/`);
-    expect(output).toMatch(/customer admin\s+vk_/);
-    expect(output).not.toContain('"level":30');
+    expect(output()).toContain(`http://127.0.0.1:${p.wards[0]!.http}/`);
+    expect(output()).toContain(`http://127.0.0.1:${p.wards[1]!.http}/`);
+    expect(output()).toContain(`http://127.0.0.1:${p.web}/`);
+    expect(output()).toMatch(/customer admin\s+vk_/);
+    expect(output()).not.toContain('"level":30');
   });
 
   it('shows data flowing from the simulated monitors to the dashboard API, and a summary per ward', async () => {
@@ -134,7 +79,7 @@ describe('vitals start', () => {
       devices: { online: number };
     };
     expect(status.devices.online).toBe(8);
-    await waitFor(() => /summary\s+\| ICU: 8\/8 devices online[^;]*, 8 patients live on the dashboard/.test(output), {
+    await waitFor(() => /summary\s+\| ICU: 8\/8 devices online[^;]*, 8 patients live on the dashboard/.test(output()), {
       what: 'a summary line',
       timeoutMs: 30_000,
     });
@@ -147,8 +92,8 @@ describe('vitals start', () => {
     child.kill('SIGINT');
     const code = await Promise.race([exit, sleep(90_000).then(() => 'timeout' as const)]);
     expect(code).toBe(0);
-    expect(output).toContain('still stopping the services cleanly');
-    expect(output).toContain('vitals: stopped');
+    expect(output()).toContain('still stopping the services cleanly');
+    expect(output()).toContain('vitals: stopped');
     await waitFor(() => allFree(allPorts(systemPorts(2, offset))), { what: 'every port free', timeoutMs: 20_000 });
   }, 120_000);
 });

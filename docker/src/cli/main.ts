@@ -4,6 +4,7 @@ import { dbCommand } from './db-command.js';
 import { serviceCommands } from './service-commands.js';
 import { stackCommand } from './stack-command.js';
 import { startCommand } from './start-command.js';
+import { stopWithSupervisor } from '../system/foreground.js';
 
 export function buildCli(): Command {
   const program = new Command('vitals')
@@ -17,10 +18,18 @@ export function buildCli(): Command {
   return program;
 }
 
+// A service under `vitals start` stops itself when its supervisor is gone (even killed with SIGKILL); its output
+// pipe then breaks too, which must not cut its clean shutdown short.
+const supervised = stopWithSupervisor(process.env);
 // `vitals stack status | head` closes our stdout early: that is not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
+  if (err.code !== 'EPIPE') throw err;
+  if (!supervised) process.exit(process.exitCode ?? 0);
 });
+if (supervised) {
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
 
 await buildCli().parseAsync(process.argv);

@@ -5,12 +5,14 @@
  * started.
  */
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadStackConfig } from '../config.js';
 import { describeStack, stackDown, stackStatus, stackUp } from '../stack/stack.js';
 import { withClient } from '../stack/postgres.js';
 import { seedDemoHospital, type DemoCredentials } from '../system/demo-seed.js';
+import { takeStartLock, watchStopRequests, type StartLock } from '../system/foreground.js';
 import { killNow, startServices, type ServiceSpec } from '../system/supervisor.js';
 import { cloudEnv, edgeEnv, systemPorts, type SystemPorts } from '../system/system-ports.js';
 import { wardSummary, type WardOverview, type WardStatus } from '../system/ward-summary.js';
@@ -162,31 +164,41 @@ export function startCommand(): Command {
       let stopping: ((why: string, code: number) => Promise<void>) | undefined;
       const starting = new AbortController();
       const spawned = new Set<ChildProcess>();
-      // The first Ctrl-C stops every service cleanly; a second says so; a third kills them all at once. The
-      // children run in their own process groups, so this process must never exit and leave them behind.
-      let signals = 0;
-      const onSignal = (why: string) => () => {
-        signals++;
-        if (signals === 1) {
+      const stack = describeStack(loadStackConfig());
+      const tag = opts.instance ?? '';
+      const stateDir = path.join(stack.paths.root, tag === '' ? 'demo' : `demo-${tag}`);
+      // One supervisor per state folder, checked before anything starts.
+      let lock: StartLock;
+      try {
+        mkdirSync(stateDir, { recursive: true });
+        lock = takeStartLock(path.join(stateDir, 'start.lock'));
+      } catch (err) {
+        fail(err);
+      }
+      process.once('exit', () => lock.release());
+      // The first stop request (Ctrl-C, SIGTERM, the terminal closing, the output pipe breaking) stops every
+      // service cleanly; a second Ctrl-C says so; a third kills them all at once. The children run in their own
+      // process groups, so this process must never exit and leave them behind.
+      let requests = 0;
+      watchStopRequests((why) => {
+        requests++;
+        if (requests === 1) {
           if (stopping) void stopping(why, 0);
           else starting.abort();
-        } else if (signals === 2) {
+        } else if (why === 'output closed' || why === 'hung up') {
+          // Nobody is there to press Ctrl-C again: the clean stop goes on.
+        } else if (requests === 2) {
           consoleReporter.warn('still stopping the services cleanly; press Ctrl-C again to kill them at once');
         } else {
           for (const child of spawned) killNow(child);
           consoleReporter.warn('killed every service');
           process.exit(130);
         }
-      };
-      process.on('SIGINT', onSignal('interrupted'));
-      process.on('SIGTERM', onSignal('terminated'));
-      const stack = describeStack(loadStackConfig());
+      });
       let wasUp = true;
       try {
         wasUp = (await stackStatus(stack)).every((p) => p.ok);
         await stackUp(stack, consoleReporter);
-        const tag = opts.instance ?? '';
-        const stateDir = path.join(stack.paths.root, tag === '' ? 'demo' : `demo-${tag}`);
         const demo = await withClient(stack.db.url, (c) => seedDemoHospital(c, stateDir, tag));
         const ports = systemPorts(demo.wards.length, opts.portOffset);
         consoleReporter.info(`demo hospital ready (${demo.wards.length} wards); starting the services`);

@@ -12,6 +12,7 @@ import readline from 'node:readline';
 import { REPO_ROOT } from '../config.js';
 import { StackErrors } from '../errors.js';
 import { consoleLine } from './console-line.js';
+import { SUPERVISED_ENV } from './foreground.js';
 
 export interface ServiceSpec {
   readonly name: string;
@@ -104,11 +105,12 @@ export async function startServices(specs: readonly ServiceSpec[], o: Supervisor
     const log = createWriteStream(path.join(o.logDir, `${spec.name}.log`), { flags: 'a' });
     logs.push(log);
     // Each child in its own process group: a Ctrl-C at the terminal reaches only this supervisor, which then
-    // stops every child once (a second signal would make a child skip its clean shutdown).
+    // stops every child once (a second signal would make a child skip its clean shutdown). The IPC channel
+    // closes when this process dies, however it dies, and the child then stops itself (foreground.ts).
     const child = spawn(process.execPath, [bin, ...spec.args], {
       cwd: REPO_ROOT,
-      env: { ...o.baseEnv, ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...o.baseEnv, ...spec.env, [SUPERVISED_ENV]: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
     children.set(spec.name, child);

@@ -46,6 +46,8 @@ export interface CdcFollower {
    * includes every reference change committed before `t`, in whichever topic it travelled.
    */
   confirmedAt(t: number): number;
+  /** Resolves true once a heartbeat has been applied, or false after `timeoutMs` without one. */
+  firstBeat(timeoutMs: number): Promise<boolean>;
   readonly events: number;
   readonly problems: number;
   close(): Promise<void>;
@@ -63,6 +65,8 @@ export async function startCdcFollower(
   let watermarkMs = Number.NEGATIVE_INFINITY;
   /** Recent heartbeats, rising in both fields. */
   const beats: Array<{ beat: number; appliedAt: number }> = [];
+  /** Waiting for the first heartbeat (firstBeat). */
+  let beatWaiters: Array<() => void> = [];
   const position = new Map<string, bigint>();
   const posKey = (topic: string, partition: number) => `${topic}/${partition}`;
   let events = 0;
@@ -97,6 +101,7 @@ export async function startCdcFollower(
           if (beat === undefined || beat <= watermarkMs) continue;
           watermarkMs = beat;
           beats.push({ beat, appliedAt: deps.clock.now() });
+          for (const wake of beatWaiters.splice(0)) wake();
           if (beats.length > 1_024) beats.splice(0, 512);
         }
         return;
@@ -178,6 +183,20 @@ export async function startCdcFollower(
       }
       // Not confirmed yet: only a barrier from now on includes what Kafka has.
       return lo === beats.length ? deps.clock.now() : beats[lo]!.appliedAt;
+    },
+    firstBeat(timeoutMs) {
+      if (Number.isFinite(watermarkMs)) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const wake = () => {
+          deps.clock.clearTimeout(timer);
+          resolve(true);
+        };
+        const timer = deps.clock.setTimeout(() => {
+          beatWaiters = beatWaiters.filter((w) => w !== wake);
+          resolve(false);
+        }, timeoutMs);
+        beatWaiters.push(wake);
+      });
     },
     get events() {
       return events;

@@ -109,6 +109,14 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
     );
     // Bootstrap first: no reading is joined before the reference topics have been read to their end.
     await cdc.bootstrap();
+    // The first heartbeat is usually a moment away: without it every fresh reading would count as unconfirmed.
+    // Waiting longer than a reading's longest hold gains nothing, so that bounds the wait.
+    if (!(await cdc.firstBeat(config.cdcMaxHoldMs))) {
+      log.warn(
+        { waitedMs: config.cdcMaxHoldMs },
+        'no CDC heartbeat yet: the watermark is unknown, readings wait their longest hold (is Kafka Connect running?)',
+      );
+    }
     metrics.referenceEvents.set(cdc.events);
     runner = await startTransactionalRunner(
       {

@@ -64,6 +64,8 @@ export async function superviseConsumer(o: SupervisorOptions): Promise<Supervise
   let inARow = 0;
   let closed = false;
   let restarting: Promise<void> | undefined;
+  /** A crash of the new consumer while its restart was still under way (its run may resolve regardless). */
+  let crashedDuringRestart: Error | undefined;
   let current = watch(o.create());
 
   function watch(consumer: Consumer): Consumer {
@@ -76,7 +78,8 @@ export async function superviseConsumer(o: SupervisorOptions): Promise<Supervise
         log.warn({ err }, 'consumer crashed on a retriable error; kafkajs restarts it');
         return;
       }
-      restarting ??= restart(err).finally(() => (restarting = undefined));
+      if (restarting) crashedDuringRestart = err;
+      else restarting = restart(err).finally(() => (restarting = undefined));
     });
     return consumer;
   }
@@ -104,9 +107,14 @@ export async function superviseConsumer(o: SupervisorOptions): Promise<Supervise
       await new Promise<void>((resolve) => o.clock.setTimeout(resolve, delay));
       if (closed) return;
       const next = o.create();
+      crashedDuringRestart = undefined;
       current = watch(next);
       try {
         await o.run(next);
+        if (crashedDuringRestart) {
+          cause = crashedDuringRestart;
+          continue;
+        }
         log.info({ restarts: inARow }, 'consumer restarted');
         inARow = 0;
         return;

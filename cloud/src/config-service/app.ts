@@ -55,7 +55,10 @@ async function configApp(app: FastifyInstance, { deps }: ConfigAppOptions): Prom
     reply.header('x-request-id', String(req.id));
     return payload;
   });
-  await app.register(errorHandlerPlugin, { mapError: (err) => mapError(err, deps.pg.retryAfterSeconds()) });
+  await app.register(errorHandlerPlugin, {
+    mapError: (err) => mapError(err, deps.pg.retryAfterSeconds()),
+    registry: deps.registry,
+  });
   await app.register(authPlugin, { authenticator: deps.authenticator });
   await registerRateLimit(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
   await app.register(decompressionPlugin);

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { Command, Option } from 'commander';
-import { isUuid, portOption } from '@vitals/shared';
+import { installFatalHandlers, isUuid, portOption } from '@vitals/shared';
 import { ROLES, type Role } from './auth/roles.js';
 
 export const CLOUD_SERVICES = ['storage', 'enricher', 'analytics', 'config', 'web', 'all'] as const;
@@ -54,6 +54,7 @@ function fail(err: unknown): never {
 }
 
 async function runServices(names: readonly CloudService[], port: number | undefined): Promise<void> {
+  installFatalHandlers({ name: names.length === 1 ? names[0]! : 'cloud' });
   const running: Array<{ name: string; service: Running }> = [];
   let stopping = false;
   const stop = async (signal: string) => {

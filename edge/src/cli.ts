@@ -1,12 +1,13 @@
 /** `vitals edge`: the CLI entry of the gateway. Builds the command cheaply; the action loads the gateway. */
 import { Command } from 'commander';
-import { portOption } from '@vitals/shared';
+import { installFatalHandlers, portOption } from '@vitals/shared';
 
 export function edgeCommand(): Command {
   return new Command('edge')
     .description('run the ward edge gateway (settings from EDGE_* environment variables, see docs/configuration.md)')
     .option('--port <port>', 'HTTP port (env EDGE_HTTP_PORT, default 8090)', portOption)
     .action(async (opts: { port?: number }) => {
+      installFatalHandlers({ name: 'edge' });
       const { loadEdgeConfig } = await import('./config.js');
       const { startGateway } = await import('./gateway.js');
       let config;

@@ -15,3 +15,4 @@ export * from './wait-for.js';
 export * from './hl7/index.js';
 export * from './cli-options.js';
 export * from './alarms/index.js';
+export * from './fatal.js';

@@ -54,7 +54,7 @@ async function analyticsApp(app: FastifyInstance, { deps }: { deps: AnalyticsDep
     reply.header('x-request-id', String(req.id));
     return payload;
   });
-  await app.register(errorHandlerPlugin);
+  await app.register(errorHandlerPlugin, { registry: deps.registry });
   await app.register(authPlugin, { authenticator: deps.authenticator });
   await registerRateLimit(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
   await registerOpenApi(app, {

@@ -1,6 +1,6 @@
 /**
  * The configuration service as one fastify plugin: coded errors, authentication with per-route access
- * declarations (the storage service's plugin: a route without one refuses to start), per-caller rate limits,
+ * declarations (the storage service's plugin: a route without one refuses to start), per-caller rate limits, gzip bodies,
  * OpenAPI + Swagger UI, metrics, health, then the routes grouped by URL. Everything it talks to arrives in `deps`.
  */
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
@@ -11,6 +11,7 @@ import { authPlugin } from '../auth/plugin.js';
 import { pingPg } from '../db/pool.js';
 import { pgConstraint } from '../db/pg-errors.js';
 import { CloudErrors } from '../errors.js';
+import { decompressionPlugin } from '../http/decompression.js';
 import { errorHandlerPlugin } from '../http/error-handler.js';
 import { healthPlugin } from '../http/health.js';
 import { metricsPlugin } from '../http/metrics.js';
@@ -54,9 +55,13 @@ async function configApp(app: FastifyInstance, { deps }: ConfigAppOptions): Prom
     reply.header('x-request-id', String(req.id));
     return payload;
   });
-  await app.register(errorHandlerPlugin, { mapError: (err) => mapError(err, deps.pg.retryAfterSeconds()) });
+  await app.register(errorHandlerPlugin, {
+    mapError: (err) => mapError(err, deps.pg.retryAfterSeconds()),
+    registry: deps.registry,
+  });
   await app.register(authPlugin, { authenticator: deps.authenticator });
   await registerRateLimit(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
+  await app.register(decompressionPlugin);
   await registerOpenApi(app, {
     title: 'Vitals configuration service',
     version: CONFIG_API_VERSION,

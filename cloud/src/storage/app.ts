@@ -56,7 +56,10 @@ async function storageApp(app: FastifyInstance, { deps }: StorageAppOptions): Pr
     reply.header('x-request-id', String(req.id));
     return payload;
   });
-  await app.register(errorHandlerPlugin, { mapError: (err) => mapPgError(err, deps.pg.retryAfterSeconds()) });
+  await app.register(errorHandlerPlugin, {
+    mapError: (err) => mapPgError(err, deps.pg.retryAfterSeconds()),
+    registry: deps.registry,
+  });
   await app.register(authPlugin, { authenticator: deps.authenticator });
   await registerRateLimit(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
   await app.register(decompressionPlugin);

@@ -7,7 +7,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { Duplex } from 'node:stream';
+import { pipeline, type Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC } from '../auth/access.js';
 import { CloudErrors } from '../errors.js';
@@ -99,7 +99,8 @@ export async function proxyRoutes(app: FastifyInstance, o: ProxyOptions): Promis
       upstreamReq.on('timeout', () => upstreamReq.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));
       upstreamReq.on('error', reject);
       const body = req.body as NodeJS.ReadableStream | undefined;
-      if (body && typeof body.pipe === 'function') body.pipe(upstreamReq);
+      // pipeline, not pipe: a caller that aborts mid-body ends the upstream request too, and its error has a listener.
+      if (body && typeof body.pipe === 'function') pipeline(body, upstreamReq, (err) => err && upstreamReq.destroy(err));
       else upstreamReq.end();
     }).catch((err: unknown) => {
       o.log.warn({ err, upstream: target.upstream.name }, 'upstream request failed');
@@ -128,6 +129,9 @@ export async function proxyRoutes(app: FastifyInstance, o: ProxyOptions): Promis
 export function attachWebSocketProxy(server: http.Server, o: ProxyOptions & { paths: readonly string[] }): { closeAll(): void } {
   const sockets = new Set<Duplex>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node removes its own error listener from an upgraded socket: a caller resetting before the upstream answered
+    // must not be an unheard 'error'.
+    socket.on('error', (err) => o.log.debug({ err }, 'WebSocket caller socket error'));
     const pathname = (req.url ?? '').split('?')[0] ?? '';
     const target = o.paths.includes(pathname) ? route(o.upstreams, req.url ?? '') : undefined;
     if (!target) {

@@ -1,14 +1,18 @@
 /**
  * The local Flink session cluster (brought up here if it does not run): a SQL job submitted through the SQL
- * Gateway runs, shows in `stack status`, takes a savepoint, stops with one, resumes from it, and is cancelled.
+ * Gateway runs, shows in `stack status`, takes a savepoint, stops with one, resumes from it, is listed by
+ * `vitals flink jobs` and cancelled by `vitals flink cancel`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { isVitalsError } from '@vitals/shared';
 import { jobManagerClient, sqlGatewayClient, type JobManagerClient, type SqlGatewayClient } from '@vitals/cloud/flink';
-import { loadStackConfig } from '../src/config.js';
+import { REPO_ROOT, loadStackConfig } from '../src/config.js';
 import { describeStack, ensureFlink, type Stack } from '../src/stack/stack.js';
 import { flinkStatus } from '../src/stack/flink-cluster.js';
 
@@ -18,6 +22,11 @@ let gateway: SqlGatewayClient;
 const started: string[] = [];
 
 const tag = randomUUID().slice(0, 8);
+
+async function vitals(...args: string[]): Promise<string> {
+  const bin = path.join(REPO_ROOT, 'docker', 'bin', 'vitals.mjs');
+  return (await promisify(execFile)(process.execPath, [bin, ...args], { cwd: REPO_ROOT })).stdout;
+}
 
 /** A Kafka source on raw-readings (its offsets are operator state) into a blackhole sink. */
 function tables(): string[] {
@@ -88,8 +97,13 @@ describe('Flink session cluster', () => {
     const second = await submit({ 'execution.state-recovery.path': final });
     await jm.waitForState(second, ['RUNNING'], 60_000);
     expect((await jm.checkpoints(second)).restoredFrom).toBe(final);
-    await jm.cancel(second);
-    expect((await jm.waitForState(second, ['CANCELED'], 30_000)).state).toBe('CANCELED');
+
+    // The operator's commands: list the jobs, cancel the running one by its name.
+    const listed = JSON.parse(await vitals('flink', 'jobs', '--json')) as Array<{ id: string; state: string }>;
+    expect(listed.find((j) => j.id === second)?.state).toBe('RUNNING');
+    expect(listed.find((j) => j.id === first)?.state).toBe('FINISHED');
+    await vitals('flink', 'cancel', `flink-cluster-test-${tag}`);
+    expect((await jm.job(second)).state).toBe('CANCELED');
   });
 
   it('fails a bad statement at once with its cause', async () => {

@@ -93,6 +93,31 @@ export const cloudCommonSettings = {
   },
 } as const;
 
+/**
+ * Which engine runs the enricher's join and the analytics windows, and where the Flink session cluster answers
+ * (the local stack starts it there with `--engine flink`; the enricher and analytics submit their jobs there).
+ */
+export const streamEngineSettings = {
+  streamEngine: {
+    env: 'STREAM_ENGINE',
+    default: 'node',
+    doc: 'Stream engine of the enricher and analytics: node (embedded processors, one box) or flink (SQL jobs on a Flink session cluster)',
+    parse: parse.oneOf('node', 'flink'),
+  },
+  flinkRestUrl: {
+    env: 'FLINK_REST_URL',
+    default: 'http://127.0.0.1:8181',
+    doc: 'REST address (and web UI) of the Flink JobManager; the local one listens there',
+    parse: parse.url,
+  },
+  flinkGatewayUrl: {
+    env: 'FLINK_SQL_GATEWAY_URL',
+    default: 'http://127.0.0.1:8183',
+    doc: 'REST address of the Flink SQL Gateway that jobs are submitted through; the local one listens there',
+    parse: parse.url,
+  },
+} as const;
+
 /** Retention and look-ahead of the day partitions of `readings` (storage service and `vitals db maintain`). */
 export const readingsMaintenanceSettings = {
   readingsRetention: {

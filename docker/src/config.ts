@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, readConfig, type ConfigOf } from '@vitals/shared';
-import { readingsMaintenanceSettings } from '@vitals/cloud/config';
+import { readingsMaintenanceSettings, streamEngineSettings } from '@vitals/cloud/config';
 
 /** The repository root (docker/src/config.ts -> ../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -84,14 +84,60 @@ export const stackSettings = {
   javaCommand: {
     env: 'JAVA_CMD',
     default: 'java',
-    doc: 'Java 17+ executable for Kafka and Kafka Connect',
+    doc: 'Java 17+ executable for Kafka, Kafka Connect and Flink',
     parse: parse.nonEmpty,
   },
   ...readingsMaintenanceSettings,
+  ...streamEngineSettings,
+  flinkRpcPort: {
+    env: 'FLINK_RPC_PORT',
+    default: '6123',
+    doc: 'RPC port of the local Flink JobManager (TaskManagers register there)',
+    parse: parse.port,
+  },
+  flinkJobManagerMemory: {
+    env: 'FLINK_JOBMANAGER_MEMORY',
+    default: '768m',
+    doc: 'Total process memory of the local Flink JobManager (jobmanager.memory.process.size)',
+    parse: parse.nonEmpty,
+  },
+  flinkTaskManagerMemory: {
+    env: 'FLINK_TASKMANAGER_MEMORY',
+    default: '1536m',
+    doc: 'Total process memory of the local Flink TaskManager (taskmanager.memory.process.size), RocksDB included',
+    parse: parse.nonEmpty,
+  },
+  flinkTaskSlots: {
+    env: 'FLINK_TASK_SLOTS',
+    default: '2',
+    doc: 'Task slots of the local Flink TaskManager (the most parallel subtasks of a job it runs)',
+    parse: parse.int(1, 64),
+  },
+  flinkParallelism: {
+    env: 'FLINK_PARALLELISM',
+    default: '2',
+    doc: 'Default parallelism of Flink jobs on the local cluster (at most the task slots)',
+    parse: parse.int(1, 64),
+  },
+  flinkCheckpointIntervalMs: {
+    env: 'FLINK_CHECKPOINT_INTERVAL',
+    default: '5s',
+    doc: 'Checkpoint interval of Flink jobs (their transactional Kafka output is committed, and visible, at each checkpoint)',
+    parse: parse.duration,
+  },
+  flinkGatewayHeap: {
+    env: 'FLINK_SQL_GATEWAY_HEAP',
+    default: '384m',
+    doc: 'Maximum heap of the local Flink SQL Gateway JVM',
+    parse: parse.nonEmpty,
+  },
 } as const;
 
 export type StackConfig = ConfigOf<typeof stackSettings>;
 
-export function loadStackConfig(env: Readonly<Record<string, string | undefined>> = process.env): StackConfig {
-  return readConfig(stackSettings, env);
+export function loadStackConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<StackConfig> = {},
+): StackConfig {
+  return readConfig(stackSettings, env, overrides);
 }

@@ -8,3 +8,4 @@ export * from './stack/java-process.js';
 export * from './stack/kafka-broker.js';
 export * from './stack/kafka-admin.js';
 export * from './stack/paths.js';
+export * from './stack/flink-cluster.js';

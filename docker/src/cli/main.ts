@@ -1,6 +1,7 @@
 /** `vitals`: one CLI for the local stack, the database, every service, the gateway and the simulator. */
 import { Command } from 'commander';
 import { dbCommand } from './db-command.js';
+import { flinkCommand } from './flink-command.js';
 import { serviceCommands } from './service-commands.js';
 import { stackCommand } from './stack-command.js';
 import { startCommand } from './start-command.js';
@@ -13,6 +14,7 @@ export function buildCli(): Command {
     .configureOutput({ outputError: (s, write) => write(`vitals: ${s}`) });
   program.addCommand(stackCommand());
   program.addCommand(dbCommand());
+  program.addCommand(flinkCommand());
   for (const c of serviceCommands()) program.addCommand(c);
   program.addCommand(startCommand());
   return program;

@@ -12,13 +12,16 @@ export interface JavaProcessSpec {
   /** Short name: pid file and log file are named after it. */
   readonly name: string;
   readonly java: string;
-  readonly heap: string;
+  /** Maximum heap (`-Xmx`); omit when `jvmOptions` size the memory themselves (Flink's computed flags). */
+  readonly heap?: string;
   readonly classpathDir: string;
   readonly mainClass: string;
   readonly args: readonly string[];
   readonly jvmOptions?: readonly string[];
   readonly runDir: string;
   readonly logDir: string;
+  /** Working folder of the process (default: this process's). */
+  readonly cwd?: string;
 }
 
 export function pidFile(spec: Pick<JavaProcessSpec, 'name' | 'runDir'>): string {
@@ -53,8 +56,7 @@ export async function startJava(spec: JavaProcessSpec): Promise<number> {
   await mkdir(spec.logDir, { recursive: true });
   const log = openSync(logFile(spec), 'a');
   const args = [
-    `-Xms128m`,
-    `-Xmx${spec.heap}`,
+    ...(spec.heap === undefined ? [] : ['-Xms128m', `-Xmx${spec.heap}`]),
     '-XX:+UseSerialGC',
     '-XX:+ExitOnOutOfMemoryError',
     '-Djava.awt.headless=true',
@@ -64,7 +66,11 @@ export async function startJava(spec: JavaProcessSpec): Promise<number> {
     spec.mainClass,
     ...spec.args,
   ];
-  const child = spawn(spec.java, args, { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(spec.java, args, {
+    detached: true,
+    stdio: ['ignore', log, log],
+    ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+  });
   closeSync(log);
   const pid = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);

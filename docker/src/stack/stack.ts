@@ -1,7 +1,8 @@
 /**
  * The local stack without Docker: PostgreSQL prepared and migrated, Apache Kafka (KRaft), Kafka Connect with
- * Debezium, topics created, the CDC connector registered. `up` is idempotent; `down` stops what `up` started
- * and drops the replication slot so no WAL is kept for a connector that is gone.
+ * Debezium, topics created, the CDC connector registered, and with the Flink engine a Flink session cluster.
+ * `up` is idempotent; `down` stops what `up` started and drops the replication slot so no WAL is kept for a
+ * connector that is gone.
  */
 import { rm } from 'node:fs/promises';
 import { topicSpecs, waitFor } from '@vitals/shared';
@@ -23,6 +24,7 @@ import {
   waitConnectorRunning,
   type ConnectOptions,
 } from './kafka-connect.js';
+import { flinkRunning, flinkStatus, startFlink, stopFlink, type FlinkOptions } from './flink-cluster.js';
 import { residentMiB, runningPid } from './java-process.js';
 import { stackPaths, type StackPaths } from './paths.js';
 import {
@@ -49,6 +51,7 @@ export interface Stack {
   readonly db: DbTarget;
   readonly broker: BrokerOptions;
   readonly connect: ConnectOptions;
+  readonly flink: FlinkOptions;
 }
 
 export function describeStack(config: StackConfig): Stack {
@@ -69,6 +72,19 @@ export function describeStack(config: StackConfig): Stack {
       heap: config.connectHeap,
       brokers: config.kafkaBrokers,
       connectUrl: config.connectUrl,
+      paths,
+    },
+    flink: {
+      java: config.javaCommand,
+      restUrl: config.flinkRestUrl,
+      gatewayUrl: config.flinkGatewayUrl,
+      rpcPort: config.flinkRpcPort,
+      jobManagerMemory: config.flinkJobManagerMemory,
+      taskManagerMemory: config.flinkTaskManagerMemory,
+      taskSlots: config.flinkTaskSlots,
+      parallelism: config.flinkParallelism,
+      checkpointIntervalMs: config.flinkCheckpointIntervalMs,
+      gatewayHeap: config.flinkGatewayHeap,
       paths,
     },
   };
@@ -94,13 +110,15 @@ export async function migrate(stack: Stack): Promise<string> {
 export async function stackUp(stack: Stack, report: Reporter): Promise<{ seconds: number }> {
   const t0 = Date.now();
   const { config, paths, db } = stack;
+  const withFlink = config.streamEngine === 'flink';
 
-  const jars = timed(report, 'jars ready (Kafka, Kafka Connect + Debezium)', async () => {
-    const [k, c] = await Promise.all([
+  const jars = timed(report, `jars ready (Kafka, Kafka Connect + Debezium${withFlink ? ', Flink' : ''})`, async () => {
+    const fetched = await Promise.all([
       fetchJars(config.mavenCommand, paths.poms.kafka, paths.jars.kafka),
       fetchJars(config.mavenCommand, paths.poms.connect, paths.jars.connect),
+      ...(withFlink ? [fetchJars(config.mavenCommand, paths.poms.flink, paths.jars.flink)] : []),
     ]);
-    return k.fetched || c.fetched;
+    return fetched.some((f) => f.fetched);
   });
 
   const database = (async () => {
@@ -144,6 +162,11 @@ export async function stackUp(stack: Stack, report: Reporter): Promise<{ seconds
       paths.templates.connector,
     ),
   };
+  // The Flink cluster needs nothing of Connect: it starts beside it.
+  const flink = withFlink
+    ? timed(report, 'Flink session cluster ready (JobManager, TaskManager, SQL Gateway)', () => startFlink(stack.flink))
+    : Promise.resolve(undefined);
+  flink.catch(() => undefined);
   const connect = await timed(report, 'Kafka Connect ready', () => startConnect(stack.connect, connector));
   // A Connect we started creates the connector from its file (a PUT now would race it and stop Connect);
   // one that was running already gets the config over REST in case it changed.
@@ -152,13 +175,27 @@ export async function stackUp(stack: Stack, report: Reporter): Promise<{ seconds
       ? waitConnectorRunning(stack.connect, connector.name, 120_000)
       : registerConnector(stack.connect, connector.name, connector.config),
   );
+  await flink;
   const seconds = (Date.now() - t0) / 1000;
   report.info(`stack up in ${seconds.toFixed(1)} s (Kafka ${broker === 'running' ? 'was already running' : 'started'})`);
   return { seconds };
 }
 
+/**
+ * Fetches the Flink jars (once) and starts the session cluster if it does not run: for `stack up --engine
+ * flink`, and for tests that need Flink on a stack brought up without it.
+ */
+export async function ensureFlink(stack: Stack, report: Reporter): Promise<'started' | 'running'> {
+  const { config, paths } = stack;
+  const { fetched } = await fetchJars(config.mavenCommand, paths.poms.flink, paths.jars.flink);
+  if (fetched) report.info('fetched the Flink jars from Maven Central');
+  return timed(report, 'Flink session cluster ready (JobManager, TaskManager, SQL Gateway)', () => startFlink(stack.flink));
+}
+
 export async function stackDown(stack: Stack, report: Reporter, opts: { purge?: boolean } = {}): Promise<void> {
   const { config, db, paths } = stack;
+  const flinkStopped = await stopFlink(stack.flink);
+  if (flinkStopped.length > 0) report.info(`Flink stopped (${flinkStopped.join(', ')})`);
   if (await runningPid(connectSpec(stack.connect))) {
     await deleteConnector(stack.connect, config.cdcConnectorName).catch(() => false);
     await stopConnect(stack.connect);
@@ -174,8 +211,9 @@ export async function stackDown(stack: Stack, report: Reporter, opts: { purge?: 
   if (await stopBroker(stack.broker)) report.info('Kafka stopped');
   if (opts.purge) {
     await rm(paths.kafkaData, { recursive: true, force: true });
+    await rm(paths.flinkState, { recursive: true, force: true });
     await rm(paths.logs, { recursive: true, force: true });
-    report.info('Kafka data and logs removed');
+    report.info('Kafka data, Flink checkpoints and savepoints, and logs removed');
   }
 }
 
@@ -250,5 +288,7 @@ export async function stackStatus(stack: Stack): Promise<PartStatus[]> {
   } catch (err) {
     out.push({ part: 'replication-slot', ok: false, detail: (err as Error).message });
   }
+  // Flink is part of the stack when it is the engine, or when it runs anyway.
+  if (config.streamEngine === 'flink' || (await flinkRunning(stack.flink))) out.push(...(await flinkStatus(stack.flink)));
   return out;
 }

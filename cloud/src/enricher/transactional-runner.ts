@@ -7,7 +7,7 @@
  * state restored from the changelog, consumer seeked to the stored offset.
  */
 import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
-import { createCommittedConsumer, whileBeating } from '../kafka/committed-consumer.js';
+import { createCommittedConsumer, runCommittedConsumer, whileBeating } from '../kafka/committed-consumer.js';
 import { superviseConsumer, type CrashBudget } from '../kafka/consumer-supervisor.js';
 import type { Clock } from '@vitals/shared';
 import type { Logger } from '../logging.js';
@@ -351,13 +351,10 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
   }
 
   async function runConsumer(consumer: Consumer): Promise<void> {
-    await consumer.connect();
-    await consumer.subscribe({ topic: opts.inputTopic, fromBeginning: opts.fromBeginning });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 16,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
+    await runCommittedConsumer(
+      consumer,
+      { topic: opts.inputTopic, fromBeginning: opts.fromBeginning },
+      async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
         const rt = runtimes.get(batch.partition) ?? createRuntime(batch.partition, consumer);
         // Restores can take a while: keep the group session alive meanwhile.
         await whileBeating(clock, heartbeat, () => rt.ready);
@@ -395,7 +392,7 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
         if (ok) resolveOffset(batch.lastOffset());
         await heartbeat().catch(() => undefined);
       },
-    });
+    );
   }
 
   const supervised = await superviseConsumer({

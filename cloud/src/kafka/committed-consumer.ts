@@ -3,7 +3,7 @@
  * committed records (read_committed), heartbeats at a fifth of its session timeout, and retries broker calls
  * patiently, since its offsets are stored with its output and a restart costs a rebalance.
  */
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchHandler, Kafka } from 'kafkajs';
 import type { Clock } from '@vitals/shared';
 
 export interface CommittedConsumerOptions {
@@ -23,6 +23,20 @@ export function createCommittedConsumer(kafka: Kafka, o: CommittedConsumerOption
     maxBytesPerPartition: 1024 * 1024,
     retry: { retries: 10 },
   });
+}
+
+/**
+ * Connects, subscribes and runs a consumer of `createCommittedConsumer` the way both processors need: offsets only
+ * through their own commits (no auto-commit, no auto-resolve), every assigned partition's batches concurrently.
+ */
+export async function runCommittedConsumer(
+  consumer: Consumer,
+  o: { readonly topic: string; readonly fromBeginning: boolean },
+  eachBatch: EachBatchHandler,
+): Promise<void> {
+  await consumer.connect();
+  await consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 16, eachBatch });
 }
 
 /**

@@ -8,7 +8,7 @@
  * store's compare-and-set, so nothing is counted twice. A timer ticks every task (idle watermarks).
  */
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { createCommittedConsumer, whileBeating } from '../../kafka/committed-consumer.js';
+import { createCommittedConsumer, runCommittedConsumer, whileBeating } from '../../kafka/committed-consumer.js';
 import { superviseConsumer, type CrashBudget } from '../../kafka/consumer-supervisor.js';
 import type { Logger } from '../../logging.js';
 import type { InputRecord } from '../engine/partition-engine.js';
@@ -166,13 +166,10 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
   }
 
   async function runConsumer(consumer: Consumer): Promise<void> {
-    await consumer.connect();
-    await consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 16,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
+    await runCommittedConsumer(
+      consumer,
+      { topic: o.topic, fromBeginning: o.fromBeginning },
+      async ({ batch, resolveOffset, heartbeat, isStale, isRunning }) => {
         if (!assignment.has(batch.partition)) return;
         const rt = runtimes.get(batch.partition) ?? createRuntime(batch.partition, consumer);
         await whileBeating(clock, heartbeat, () => rt.ready);
@@ -199,7 +196,7 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
           if (rt.closed || isStale() || !isRunning()) return;
         }
       },
-    });
+    );
   }
 
   const supervised = await superviseConsumer({

@@ -10,6 +10,7 @@ import { loadStackConfig, type StackConfig } from '../config.js';
 import { flyway } from '../stack/flyway.js';
 import { setConnectorPaused } from '../stack/kafka-connect.js';
 import { stackPaths } from '../stack/paths.js';
+import { describeStack, ensureFlink } from '../stack/stack.js';
 import { dbTarget, withClient } from '../stack/postgres.js';
 
 export function testStackConfig(): StackConfig {
@@ -178,6 +179,19 @@ async function waitForTopics(kafka: Kafka, topics: readonly string[], timeoutMs:
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Starts the stack's Flink session cluster if it does not run (fetching its jars once), for tests of the Flink
+ * jobs on a stack brought up without `--engine flink`. Returns the cluster's REST and SQL Gateway URLs.
+ */
+export async function ensureFlinkCluster(): Promise<{ restUrl: string; gatewayUrl: string }> {
+  const config = testStackConfig();
+  await ensureFlink(describeStack(config), {
+    info: (m) => process.stderr.write(`[stack] ${m}\n`),
+    warn: (m) => process.stderr.write(`[stack] warning: ${m}\n`),
+  });
+  return { restUrl: config.flinkRestUrl, gatewayUrl: config.flinkGatewayUrl };
 }
 
 export { withClient, dbTarget };

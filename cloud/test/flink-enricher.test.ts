@@ -1,0 +1,238 @@
+/**
+ * The enricher's Flink SQL job (`docker/flink/enricher.sql`) on the stack's Flink cluster, against the Node
+ * engine on the same input: reference data written to PostgreSQL reaches both through Debezium; the same
+ * readings go to one raw topic that both read; the Flink job writes to its own topics (read_committed). Every
+ * enriched reading and dead letter is compared record by record (enrichedAt and the dead letter's wording
+ * aside, documented in docs/scaling.md).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Producer } from 'kafkajs';
+import pino from 'pino';
+import { CDC_TOPIC_PREFIX, TOPICS, type DeadLetter, type EnrichedReading, type Reading } from '@vitals/shared';
+import {
+  consumeUntil,
+  ensureFlinkCluster,
+  markTopicEnds,
+  testStackConfig,
+  uniqueSuffix,
+  type TopicMarks,
+} from '@vitals/stack/testing';
+import { jobManagerClient, sqlGatewayClient } from '../src/flink/index.js';
+import { submitEnricherJob } from '../src/flink/enricher-job.js';
+import { loadEnricherConfig } from '../src/enricher/config.js';
+import { startEnricher, type RunningEnricher } from '../src/enricher/service.js';
+import {
+  createHospital,
+  createInputTopic,
+  deleteTopics,
+  produce,
+  reading,
+  testKafka,
+  until,
+  type Hospital,
+} from './support/enricher-world.js';
+
+const stackConfig = testStackConfig();
+const kafka = testKafka();
+const jm = jobManagerClient(stackConfig.flinkRestUrl);
+const gateway = sqlGatewayClient(stackConfig.flinkGatewayUrl);
+const sfx = uniqueSuffix();
+const flinkEnriched = `flink-enriched-${sfx}`;
+const flinkDlq = `flink-dlq-${sfx}`;
+let hospital: Hospital;
+let node: RunningEnricher;
+let producer: Producer;
+let input: string;
+let jobId: string | undefined;
+let since: TopicMarks;
+
+async function createTopics(...topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 2 })) });
+  await admin.disconnect();
+}
+
+beforeAll(async () => {
+  await ensureFlinkCluster();
+  since = await markTopicEnds([TOPICS.enrichedReadings, TOPICS.readingsDlq]);
+  hospital = await createHospital();
+  input = await createInputTopic(kafka, 2);
+  await createTopics(flinkEnriched, flinkDlq);
+  producer = kafka.producer();
+  await producer.connect();
+  const group = `flink-diff-node-${sfx}`;
+  node = await startEnricher(
+    loadEnricherConfig(process.env, {
+      port: 0,
+      groupId: group,
+      inputTopic: input,
+      changelogTopic: `${group}-changelog`,
+      graceMs: 1_500,
+      deviceSilenceMs: 3_600_000,
+      cdcMaxHoldMs: 20_000,
+    }),
+    { log: pino({ level: 'warn' }) },
+  );
+  jobId = await submitEnricherJob(gateway, {
+    jobName: `enricher-test-${sfx}`,
+    kafkaBrokers: stackConfig.kafkaBrokers,
+    groupId: `flink-diff-${sfx}`,
+    transactionalIdPrefix: `flink-diff-${sfx}`,
+    cdcTopicPrefix: CDC_TOPIC_PREFIX,
+    rawTopic: input,
+    enrichedTopic: flinkEnriched,
+    dlqTopic: flinkDlq,
+    startFrom: 'earliest',
+  });
+  await jm.waitForState(jobId, ['RUNNING'], 120_000);
+}, 240_000);
+
+afterAll(async () => {
+  if (jobId) await jm.cancel(jobId).catch(() => undefined);
+  await node?.close();
+  await producer?.disconnect();
+  await hospital?.close();
+  await deleteTopics(kafka, input);
+  await deleteTopics(kafka, `flink-diff-node-${sfx}`);
+  await deleteTopics(kafka, flinkEnriched);
+  await deleteTopics(kafka, flinkDlq);
+});
+
+type Letter = DeadLetter & { readingId?: string };
+
+function parse<T>(records: readonly { value: string | null }[]): T[] {
+  return records.map((r) => JSON.parse(r.value ?? 'null') as T).filter((v) => v !== null);
+}
+
+/** What both engines must agree on: everything but the time of enrichment. */
+function comparable(e: EnrichedReading): Omit<EnrichedReading, 'enrichedAt'> {
+  const { enrichedAt: _at, ...rest } = e;
+  return rest;
+}
+
+function letterKey(l: Letter): string {
+  return `${l.source.partition}/${l.source.offset}`;
+}
+
+describe('the Flink enricher job', () => {
+  it('enriches and dead-letters exactly as the Node engine: a transfer, thresholds, NEWS2, unknown devices and bad records', async () => {
+    const device = await hospital.device({ assignFrom: '2026-11-20T08:00:00Z', patientId: hospital.patientId });
+    const current = await hospital.device({ assignFrom: new Date(Date.now() - 3_600_000).toISOString() });
+    const currentPatient = (
+      await hospital.db.query<{ patient_id: string }>('SELECT patient_id FROM device_assignments WHERE device_id = $1', [current])
+    ).rows[0]!.patient_id;
+    // A patient rule (medium above 100) for the heart rate, in force from its commit; the catalog decides
+    // every other metric.
+    await hospital.db.query(
+      `INSERT INTO alert_thresholds (customer_id, scope, patient_id, metric, high, priority)
+       VALUES ($1, 'patient', $2, 'heart_rate', 100, 'medium')`,
+      [hospital.customerId, currentPatient],
+    );
+    const ruleFrom = Date.now() + 1_000;
+    const sent: Reading[] = [];
+    const send = async (rs: Reading[]) => {
+      sent.push(...rs);
+      await produce(
+        producer,
+        input,
+        rs.map((r) => ({ key: r.deviceId, value: r })),
+      );
+    };
+    await send([
+      reading(device, '2026-11-20T09:30:00Z'),
+      reading(device, '2026-11-20T09:30:01.250Z', { value: 110 }),
+      reading(device, '2026-11-20T09:30:02Z', { metric: 'spo2', value: 91, unit: '%' }),
+      reading(device, '2026-11-20T09:30:03Z', { metric: 'temperature', value: 38.04, unit: 'Cel' }),
+      reading(device, '2026-11-20T09:30:04Z', { metric: 'nibp_sys', value: 221, unit: 'mm[Hg]' }),
+      reading(device, '2026-11-20T09:30:05Z', { metric: 'resp_rate', value: 24, unit: '/min' }),
+      reading(`T${sfx}-unknown`, '2026-11-20T09:30:06Z'),
+      reading(device, '2026-11-20T09:30:07Z', { unit: 'bpm-ish' }),
+      reading(device, '2026-11-20T09:30:08Z', { value: 900 }),
+    ]);
+    await producer.send({ topic: input, messages: [{ key: device, value: '{"not": "a reading"' }] });
+    await producer.send({ topic: input, messages: [{ key: device, value: JSON.stringify({ readingId: 'x' }) }] });
+    const firstIds = new Set(sent.map((r) => r.readingId));
+    await consumeUntil(
+      [TOPICS.enrichedReadings],
+      (rs) => parse<EnrichedReading>(rs).filter((e) => firstIds.has(e.reading.readingId)).length >= 6,
+      { since, timeoutMs: 60_000 },
+    );
+
+    // The transfer, recorded afterwards in one transaction: A ends at 10:00, B starts at 10:00.
+    await hospital.db.query('BEGIN');
+    await hospital.db.query('UPDATE device_assignments SET valid_to = $2 WHERE device_id = $1', [device, '2026-11-20T10:00:00Z']);
+    await hospital.db.query(
+      'INSERT INTO device_assignments (customer_id, device_id, patient_id, bed_id, valid_from) VALUES ($1, $2, $3, $4, $5)',
+      [hospital.customerId, device, hospital.patientId, hospital.bedB, '2026-11-20T10:00:00Z'],
+    );
+    await hospital.db.query('COMMIT');
+    await until(
+      'the transfer to reach the Node enricher',
+      () => node.state.assignmentAt(device, Date.parse('2026-11-20T10:00:00Z'))?.bedId === hospital.bedB,
+    );
+    // Give the CDC heartbeat a moment to pass the transfer's commit, as it would in production.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await send([reading(device, '2026-11-20T10:00:00Z'), reading(device, '2026-11-20T09:59:59.999Z')]);
+    const transferIds = new Set(sent.slice(-2).map((r) => r.readingId));
+    await consumeUntil(
+      [flinkEnriched],
+      (rs) => parse<EnrichedReading>(rs).filter((e) => transferIds.has(e.reading.readingId)).length === 2,
+      { timeoutMs: 60_000 },
+    );
+    // Live readings, measured after the rule's commit. They come last: a reading measured long before the
+    // newest one of its partition joins only the latest version of its device's assignment before the
+    // watermark (docs/scaling.md, "Semantic differences").
+    await send([reading(current, ruleFrom, { value: 110 }), reading(current, ruleFrom + 1, { value: 99 })]);
+
+    const ids = new Set(sent.map((r) => r.readingId));
+    const enrichedCount = sent.length - 3; // unknown device, unit, implausible value
+    const nodeOut = parse<EnrichedReading>(
+      await consumeUntil(
+        [TOPICS.enrichedReadings],
+        (rs) => parse<EnrichedReading>(rs).filter((e) => ids.has(e.reading.readingId)).length >= enrichedCount,
+        { since, timeoutMs: 60_000 },
+      ),
+    ).filter((e) => ids.has(e.reading.readingId));
+    const flinkOut = parse<EnrichedReading>(
+      await consumeUntil([flinkEnriched], (rs) => rs.length >= enrichedCount, { timeoutMs: 90_000 }),
+    );
+    const byId = (es: EnrichedReading[]) => Object.fromEntries(es.map((e) => [e.reading.readingId, comparable(e)] as const));
+    expect(flinkOut).toHaveLength(enrichedCount);
+    expect(byId(flinkOut)).toEqual(byId(nodeOut));
+
+    // The facts the comparison rests on, so that two engines wrong in the same way cannot pass.
+    const bedOf = new Map(flinkOut.map((e) => [e.reading.measuredAt, e.bedLabel]));
+    expect(bedOf.get('2026-11-20T09:59:59.999Z')).toBe('A');
+    expect(bedOf.get('2026-11-20T10:00:00Z')).toBe('B');
+    const hr = (deviceId: string, value: number) =>
+      flinkOut.find((e) => e.reading.deviceId === deviceId && e.reading.value === value)?.threshold;
+    expect(hr(current, 110)).toEqual({ state: 'high', priority: 'medium', scope: 'patient', high: 100 });
+    expect(hr(current, 99)).toEqual({ state: 'normal' });
+    // Measured before the rule existed: the catalog's bands (medium above 120) apply.
+    expect(hr(device, 110)).toEqual({ state: 'normal' });
+    const sys = flinkOut.find((e) => e.reading.metric === 'nibp_sys');
+    expect(sys?.threshold).toMatchObject({ state: 'high', priority: 'high', scope: 'catalog' });
+    expect(sys?.news2).toBe(3);
+    expect(flinkOut.find((e) => e.reading.metric === 'temperature')?.news2).toBe(0);
+
+    // Dead letters: the same records for the same reasons.
+    const letters = 5;
+    const nodeDlq = parse<Letter>(
+      await consumeUntil(
+        [TOPICS.readingsDlq],
+        (rs) => parse<Letter>(rs).filter((l) => l.source.topic === input).length >= letters,
+        { since, timeoutMs: 60_000 },
+      ),
+    ).filter((l) => l.source.topic === input);
+    const flinkDlqOut = parse<Letter>(await consumeUntil([flinkDlq], (rs) => rs.length >= letters, { timeoutMs: 60_000 }));
+    const reasons = (ls: Letter[]) => Object.fromEntries(ls.map((l) => [letterKey(l), l.reason] as const));
+    expect(flinkDlqOut).toHaveLength(letters);
+    expect(reasons(flinkDlqOut)).toEqual(reasons(nodeDlq));
+    expect(new Set(flinkDlqOut.map((l) => l.reason))).toEqual(
+      new Set(['UNKNOWN_DEVICE', 'UNIT_MISMATCH', 'IMPLAUSIBLE_VALUE', 'MALFORMED']),
+    );
+    for (const l of flinkDlqOut) expect(l.original).toBeTypeOf('string');
+    expect(flinkDlqOut.find((l) => l.reason === 'UNKNOWN_DEVICE')?.deviceId).toBe(`T${sfx}-unknown`);
+  });
+});

@@ -24,12 +24,14 @@ const SERVICE_LOADERS: Readonly<Record<CloudService, () => Promise<Starter>>> = 
     return (o) => runStorage({ ...o, env: process.env });
   },
   enricher: async () => {
-    const [{ loadEnricherConfig }, { startEnricher }] = await Promise.all([
+    const [{ loadEnricherConfig }, { startEnricher }, { startFlinkEnricher }] = await Promise.all([
       import('./enricher/config.js'),
       import('./enricher/service.js'),
+      import('./enricher/flink-service.js'),
     ]);
     return async (o) => {
-      const running = await startEnricher(loadEnricherConfig(process.env, o.port === undefined ? {} : { port: o.port }));
+      const config = loadEnricherConfig(process.env, o.port === undefined ? {} : { port: o.port });
+      const running = config.streamEngine === 'flink' ? await startFlinkEnricher(config) : await startEnricher(config);
       return { url: `http://127.0.0.1:${running.port}`, close: () => running.close() };
     };
   },

@@ -1,6 +1,6 @@
 /** Settings of the enricher (beside the common cloud settings), read once at start-up. */
 import { parse, readConfig, type ConfigOf } from '@vitals/shared';
-import { cloudCommonSettings } from '../config.js';
+import { cloudCommonSettings, streamEngineSettings } from '../config.js';
 
 export const enricherSettings = {
   port: {
@@ -83,7 +83,7 @@ export const enricherSettings = {
   },
 } as const;
 
-export const enricherConfigSettings = { ...cloudCommonSettings, ...enricherSettings };
+export const enricherConfigSettings = { ...cloudCommonSettings, ...streamEngineSettings, ...enricherSettings };
 export type EnricherConfig = ConfigOf<typeof enricherConfigSettings>;
 
 export function loadEnricherConfig(

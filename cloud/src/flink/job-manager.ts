@@ -55,6 +55,8 @@ export interface CheckpointSummary {
     readonly durationMs: number;
     readonly sizeBytes: number;
   };
+  /** The latest savepoint (a stop-with-savepoint's final one included). */
+  readonly latestSavepoint?: { readonly path: string; readonly at: number };
   /** The checkpoint or savepoint the job started from. */
   readonly restoredFrom?: string;
 }
@@ -134,6 +136,7 @@ interface RawCheckpoints {
       checkpointed_size?: number;
       state_size?: number;
     } | null;
+    savepoint?: { external_path?: string; latest_ack_timestamp?: number } | null;
     restored?: { external_path?: string } | null;
   };
 }
@@ -217,6 +220,7 @@ export function jobManagerClient(url: string, opts: { timeoutMs?: number } = {})
       const c = await known(id, () => get<RawCheckpoints>(`${jobRoute(id)}/checkpoints`));
       const latest = c.latest?.completed;
       const restored = c.latest?.restored?.external_path;
+      const savepoint = c.latest?.savepoint;
       return {
         completed: c.counts?.completed ?? 0,
         failed: c.counts?.failed ?? 0,
@@ -231,6 +235,9 @@ export function jobManagerClient(url: string, opts: { timeoutMs?: number } = {})
                 sizeBytes: latest.checkpointed_size ?? latest.state_size ?? 0,
               },
             }
+          : {}),
+        ...(savepoint?.external_path
+          ? { latestSavepoint: { path: savepoint.external_path, at: savepoint.latest_ack_timestamp ?? 0 } }
           : {}),
         ...(restored ? { restoredFrom: restored } : {}),
       };

@@ -235,4 +235,70 @@ describe('the Flink enricher job', () => {
     for (const l of flinkDlqOut) expect(l.original).toBeTypeOf('string');
     expect(flinkDlqOut.find((l) => l.reason === 'UNKNOWN_DEVICE')?.deviceId).toBe(`T${sfx}-unknown`);
   });
+  it('holds a reading measured just after a transfer until the transfer is in, though the reading arrives first (both engines)', async () => {
+    const device = await hospital.device({ assignFrom: new Date(Date.now() - 3_600_000).toISOString() });
+    await until(
+      'the assignment to reach the Node enricher',
+      () => node.state.assignmentAt(device, Date.now())?.bedId === hospital.bedA,
+    );
+    // Measured two seconds from now and produced before the transfer is even recorded.
+    const after = reading(device, Date.now() + 2_000);
+    await produce(producer, input, [{ key: device, value: after }]);
+    await hospital.db.query('BEGIN');
+    await hospital.db.query('UPDATE device_assignments SET valid_to = now() WHERE device_id = $1 AND valid_to IS NULL', [device]);
+    await hospital.db.query(
+      `INSERT INTO device_assignments (customer_id, device_id, patient_id, bed_id, valid_from)
+       SELECT customer_id, device_id, patient_id, $2, valid_to FROM device_assignments WHERE device_id = $1`,
+      [device, hospital.bedB],
+    );
+    await hospital.db.query('COMMIT');
+    const mine = (rs: readonly { value: string | null }[]) =>
+      parse<EnrichedReading>(rs).filter((e) => e.reading.readingId === after.readingId);
+    const [fromFlink] = mine(await consumeUntil([flinkEnriched], (rs) => mine(rs).length === 1, { timeoutMs: 60_000 }));
+    const [fromNode] = mine(
+      await consumeUntil([TOPICS.enrichedReadings], (rs) => mine(rs).length === 1, { since, timeoutMs: 60_000 }),
+    );
+    expect(fromFlink?.bedLabel).toBe('B');
+    expect(comparable(fromFlink!)).toEqual(comparable(fromNode!));
+  });
+
+  it('semantic difference: a reading older than the watermark whose device has since moved is dead-lettered by Flink, placed by Node', async () => {
+    const t0 = Date.now() - 2 * 3_600_000;
+    const t1 = Date.now() - 3_600_000;
+    const device = await hospital.device({ assignFrom: new Date(t0).toISOString() });
+    await hospital.db.query('BEGIN');
+    await hospital.db.query('UPDATE device_assignments SET valid_to = $2 WHERE device_id = $1', [
+      device,
+      new Date(t1).toISOString(),
+    ]);
+    await hospital.db.query(
+      `INSERT INTO device_assignments (customer_id, device_id, patient_id, bed_id, valid_from)
+       SELECT customer_id, device_id, patient_id, $2, valid_to FROM device_assignments WHERE device_id = $1`,
+      [device, hospital.bedB],
+    );
+    await hospital.db.query('COMMIT');
+    await until('the transfer to reach the Node enricher', () => node.state.assignmentAt(device, t1)?.bedId === hospital.bedB);
+    // A live reading moves the watermark past the transfer; then one from before it arrives (a replayed backlog).
+    const live = reading(device, Date.now());
+    await produce(producer, input, [{ key: device, value: live }]);
+    const enrichedBy = (topic: string, id: string, marks?: TopicMarks) =>
+      consumeUntil([topic], (rs) => parse<EnrichedReading>(rs).some((e) => e.reading.readingId === id), {
+        timeoutMs: 60_000,
+        ...(marks ? { since: marks } : {}),
+      });
+    await enrichedBy(flinkEnriched, live.readingId);
+    const late = reading(device, t1 - 1_800_000);
+    await produce(producer, input, [{ key: device, value: late }]);
+
+    const letters = parse<Letter>(
+      await consumeUntil([flinkDlq], (rs) => parse<Letter>(rs).some((l) => l.readingId === late.readingId), {
+        timeoutMs: 60_000,
+      }),
+    );
+    expect(letters.find((l) => l.readingId === late.readingId)?.reason).toBe('NO_ASSIGNMENT_AT_MEASURED_TIME');
+    const fromNode = parse<EnrichedReading>(await enrichedBy(TOPICS.enrichedReadings, late.readingId, since)).find(
+      (e) => e.reading.readingId === late.readingId,
+    );
+    expect(fromNode?.bedLabel).toBe('A');
+  });
 });

@@ -184,3 +184,4 @@ export { withClient, dbTarget };
 export { freePort } from './free-port.js';
 export { startTempKafka, consumeFrom, createTopic, type TempKafka } from './temp-kafka.js';
 export { startTempPostgres, type TempPostgres } from './temp-postgres.js';
+export { validateFhir, type FhirValidationMessage } from './fhir-validator.js';

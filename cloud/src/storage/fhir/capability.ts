@@ -57,7 +57,7 @@ export function capabilityStatement(o: { base: string; version: string }): Capab
                 name: 'patient',
                 definition: `${SEARCH}/clinical-patient`,
                 type: 'reference',
-                documentation: 'Patient/<id> or <id>',
+                documentation: 'Patient/[id] or [id]',
               },
               {
                 name: 'code',

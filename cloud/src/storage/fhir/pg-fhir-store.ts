@@ -12,7 +12,8 @@
  */
 import { BLOOD_PRESSURE_PANEL, isUuid } from '@vitals/shared';
 import { scopeCondition, type CustomerScope } from '../../auth/scope.js';
-import type { Queryable } from '../../db/transaction.js';
+import type pg from 'pg';
+import { withTransaction, type Queryable } from '../../db/transaction.js';
 import { iso, type Row } from '../reference/resource.js';
 import { isFhirId, isHashedDeviceId } from './ids.js';
 import type { ObservationSource, ReadingSource } from './mapping/observation.js';
@@ -23,21 +24,38 @@ import type { ObservationSearch, PatientSearch } from './search-params.js';
 
 const { systolic: SYS, diastolic: DIA, mean: MEAN } = BLOOD_PRESSURE_PANEL;
 const AT = `to_char(r.measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-const SAME = 'o.customer_id = r.customer_id AND o.device_id = r.device_id AND o.measured_at = r.measured_at';
-const has = (metric: string) => `EXISTS (SELECT 1 FROM readings o WHERE ${SAME} AND o.metric = '${metric}')`;
-const FIRST = `NOT EXISTS (SELECT 1 FROM readings o WHERE ${SAME} AND o.metric = r.metric AND o.reading_id < r.reading_id)`;
-/** single | panel (a systolic heading a BP panel) | member (a component of one). */
-const KIND = `CASE
-  WHEN r.metric = '${SYS}' AND ${FIRST} AND ${has(DIA)} THEN 'panel'
-  WHEN r.metric = '${DIA}' AND ${FIRST} AND ${has(SYS)} THEN 'member'
-  WHEN r.metric = '${MEAN}' AND ${FIRST} AND ${has(SYS)} AND ${has(DIA)} THEN 'member'
-  ELSE 'single' END`;
+/**
+ * single | panel (a systolic heading a BP panel) | member (a component of one). One correlated scalar subquery per
+ * NIBP reading (an index probe of its device and instant; other metrics never run it). Not EXISTS: the planner may
+ * turn a correlated EXISTS into a hashed subplan that reads every NIBP reading of the table.
+ */
+const KIND = `CASE WHEN r.metric NOT IN ('${SYS}', '${DIA}', '${MEAN}') THEN 'single' ELSE (
+  SELECT CASE
+    WHEN bool_or(o.metric = r.metric AND o.reading_id < r.reading_id) THEN 'single'
+    WHEN r.metric = '${SYS}' AND bool_or(o.metric = '${DIA}') THEN 'panel'
+    WHEN r.metric = '${DIA}' AND bool_or(o.metric = '${SYS}') THEN 'member'
+    WHEN r.metric = '${MEAN}' AND bool_or(o.metric = '${SYS}') AND bool_or(o.metric = '${DIA}') THEN 'member'
+    ELSE 'single' END
+    FROM readings o
+   WHERE o.customer_id = r.customer_id AND o.device_id = r.device_id AND o.measured_at = r.measured_at) END`;
 const READING_COLUMNS = `r.reading_id::text AS reading_id, r.customer_id::text AS customer_id, r.device_id, r.metric,
   r.value, r.unit, ${AT} AS at`;
 /** The assignment in effect at a reading's measured-at time (at most one: the database refuses overlaps). */
 const ASSIGNMENT_AT = `SELECT a.patient_id FROM device_assignments a
   WHERE a.customer_id = r.customer_id AND a.device_id = r.device_id
     AND a.valid_from <= r.measured_at AND (a.valid_to IS NULL OR r.measured_at < a.valid_to) LIMIT 1`;
+
+/**
+ * Runs reading queries in a read-only transaction without JIT: the planner prices the correlated BP subquery per
+ * row of the whole range, so a 10 ms page looked expensive enough to be JIT-compiled first (3 s, measured).
+ */
+export function readingsSnapshot<T>(pool: pg.Pool, work: (db: Queryable) => Promise<T>): Promise<T> {
+  return withTransaction(pool, async (client) => {
+    await client.query('SET TRANSACTION READ ONLY');
+    await client.query('SET LOCAL jit = off');
+    return work(client);
+  });
+}
 
 interface ReadingRow {
   reading_id: string;

@@ -5,7 +5,7 @@ import { ROLE_SETS } from '../../../auth/roles.js';
 import { searchsetBundle, pageUrl } from '../../fhir/bundle.js';
 import { toObservation } from '../../fhir/mapping/observation.js';
 import { encodeCursor } from '../../fhir/page-cursor.js';
-import { readObservation, searchObservations } from '../../fhir/pg-fhir-store.js';
+import { readObservation, readingsSnapshot, searchObservations } from '../../fhir/pg-fhir-store.js';
 import { parseObservationSearch, type Query } from '../../fhir/search-params.js';
 import type { StorageDeps } from '../../deps.js';
 import { baseUrlOf, callerOf, notFound, readQuery, sendFhir } from './http.js';
@@ -35,7 +35,7 @@ export async function observationRoutes(app: FastifyInstance, o: { deps: Storage
     async (req, reply) => {
       const { scope, grant } = callerOf(req, 'Observation', 'search');
       const search = parseObservationSearch(req.query as Query, limits);
-      const page = await deps.pg.run(() => searchObservations(deps.pool, scope, grant, search));
+      const page = await deps.pg.run(() => readingsSnapshot(deps.pool, (db) => searchObservations(db, scope, grant, search)));
       const base = baseUrlOf(req, deps.config.fhirBaseUrl);
       const query = new URLSearchParams(req.url.split('?')[1] ?? '');
       return sendFhir(
@@ -67,7 +67,7 @@ export async function observationRoutes(app: FastifyInstance, o: { deps: Storage
       readQuery(req, 'Observation');
       const { id } = req.params as { id: string };
       const { scope, grant } = callerOf(req, 'Observation', 'read');
-      const found = await deps.pg.run(() => readObservation(deps.pool, scope, grant, id));
+      const found = await deps.pg.run(() => readingsSnapshot(deps.pool, (db) => readObservation(db, scope, grant, id)));
       if (!found) throw notFound('Observation', id);
       return sendFhir(reply, toObservation(found));
     },

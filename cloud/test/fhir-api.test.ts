@@ -401,6 +401,37 @@ describe('errors are OperationOutcomes', () => {
   });
 });
 
+describe('settings', () => {
+  it('FHIR_BASE_URL is the base of fullUrl and paging links; 429 is an OperationOutcome with Retry-After', async () => {
+    const other = await startStorageFixture({
+      databaseUrl: f.databaseUrl,
+      createTopic: false,
+      env: { FHIR_BASE_URL: 'https://ehr-gateway.example/fhir/r4/', STORAGE_RATE_LIMIT_MAX: '2' },
+    });
+    try {
+      const res = await other.call('GET', `/fhir/r4/Observation?patient=${dayPatient}&_count=2`, { token: a.clinicianToken });
+      const bundle = res.body as Bundle<Observation>;
+      expect(bundle.entry![0]!.fullUrl).toBe(`https://ehr-gateway.example/fhir/r4/Observation/${bundle.entry![0]!.resource!.id}`);
+      expect(bundle.link!.map((l) => l.url.split('?')[0])).toEqual([
+        'https://ehr-gateway.example/fhir/r4/Observation',
+        'https://ehr-gateway.example/fhir/r4/Observation',
+      ]);
+      await other.call('GET', '/fhir/r4/Patient', { token: a.clinicianToken });
+      const limited = await other.call('GET', '/fhir/r4/Patient', { token: a.clinicianToken });
+      expect({ status: limited.status, issue: limited.body.issue?.[0]?.code, type: limited.headers.get('content-type') }).toEqual(
+        {
+          status: 429,
+          issue: 'throttled',
+          type: `${FHIR}; charset=utf-8`,
+        },
+      );
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('metadata', () => {
   it('is public and lists exactly the interactions and search parameters that are accepted', async () => {
     const res = await f.call('GET', '/fhir/r4/metadata', { token: null });

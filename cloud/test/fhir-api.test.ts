@@ -204,6 +204,72 @@ describe('Observation search', () => {
   });
 });
 
+describe('subject = the patient in effect at measured-at', () => {
+  it('a transfer between monitors: each patient gets exactly the readings of their own assignments, paged across the change', async () => {
+    const t0 = now - 3 * HOUR;
+    const change = now - 2 * HOUR;
+    const made = async (path: string, body: Record<string, unknown>) => {
+      const res = await f.call('POST', path, { body: { customerId: a.customerId, ...body } });
+      expect(res.status, `${path} ${JSON.stringify(res.body)}`).toBe(201);
+      return res.body.id as string;
+    };
+    const bedC = await made('/v1/beds', { departmentId: a.departmentId, label: 'C' });
+    const bedD = await made('/v1/beds', { departmentId: a.departmentId, label: 'D' });
+    const x = await made('/v1/patients', { mrn: 'TRANSFER-X' });
+    const y = await made('/v1/patients', { mrn: 'TRANSFER-Y' });
+    const m3 = await made('/v1/devices', { id: `MON-T3-${now}` });
+    const m4 = await made('/v1/devices', { id: `MON-T4-${now}` });
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await made('/v1/assignments', { deviceId: m3, patientId: x, bedId: bedC, validFrom: iso(t0), validTo: iso(change) });
+    await made('/v1/assignments', { deviceId: m4, patientId: x, bedId: bedD, validFrom: iso(change) });
+    await made('/v1/assignments', { deviceId: m3, patientId: y, bedId: bedC, validFrom: iso(change) });
+    await insertReadings(a.customerId, m3, t0, now - 60_000, 60_000);
+    await insertReadings(a.customerId, m4, t0, now - 60_000, 60_000);
+
+    const walk = async (patient: string) => {
+      const out: Observation[] = [];
+      let url: string | undefined = `/fhir/r4/Observation?patient=${patient}&_count=37`;
+      while (url) {
+        const res = await f.call('GET', url, { token: a.clinicianToken });
+        out.push(...(res.body as Bundle<Observation>).entry!.map((e) => e.resource!));
+        url = (res.body as Bundle).link?.find((l) => l.relation === 'next')?.url.slice(f.url.length);
+      }
+      return out;
+    };
+    const expected = async (parts: Array<[string, number, number]>) => {
+      const keys: string[] = [];
+      for (const [device, from, to] of parts) {
+        const { rows } = await f.db.query<{ key: string }>(
+          `SELECT metric || '|' || to_char(measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '|' || value AS key
+             FROM readings WHERE device_id = $1 AND measured_at >= $2 AND measured_at < $3`,
+          [device, new Date(from), new Date(to)],
+        );
+        keys.push(...rows.map((r) => r.key));
+      }
+      return keys.sort();
+    };
+    const ofX = await walk(x);
+    expect(ofX.flatMap(readingKeys).sort()).toEqual(
+      await expected([
+        [m3, t0, change],
+        [m4, change, now],
+      ]),
+    );
+    const times = ofX.map((o) => Date.parse(o.effectiveDateTime!));
+    expect(times).toEqual([...times].sort((p, q) => q - p));
+    expect(new Set(ofX.map((o) => o.device!.reference))).toEqual(new Set([`Device/${m3}`, `Device/${m4}`]));
+    const ofY = await walk(y);
+    expect(ofY.flatMap(readingKeys).sort()).toEqual(await expected([[m3, change, now]]));
+    const before = ofX.find((o) => o.device!.reference === `Device/${m3}`)!;
+    expect((await f.call('GET', `/fhir/r4/Observation/${before.id}`, { token: a.clinicianToken })).body.subject).toEqual({
+      reference: `Patient/${x}`,
+    });
+    expect((await f.call('GET', `/fhir/r4/Observation/${ofY[0]!.id}`, { token: a.clinicianToken })).body.subject).toEqual({
+      reference: `Patient/${y}`,
+    });
+  });
+});
+
 describe('tenancy', () => {
   it("another customer's resources are 404 on every read and absent from every search", async () => {
     const own = await f.call('GET', `/fhir/r4/Observation?patient=${a.patientId}&_count=1`, { token: a.clinicianToken });

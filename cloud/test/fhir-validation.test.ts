@@ -9,13 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Bundle, Observation } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoHospital, validateFhir } from '@vitals/stack/testing';
+import { prepareFhirValidator, seedDemoHospital, validateFhir } from '@vitals/stack/testing';
 import { startStorageFixture, type StorageFixture } from './support/storage-fixture.js';
 
 let f: StorageFixture;
 let stateDir: string;
 let token: string;
 const demo = { deviceId: '', patientId: '', bedId: '', departmentId: '', mrn: '' };
+
+// The validator's jars come from Maven Central the first time (about 145 MB).
+beforeAll(() => prepareFhirValidator().then(() => undefined), 600_000);
 
 beforeAll(async () => {
   f = await startStorageFixture({ createTopic: false });

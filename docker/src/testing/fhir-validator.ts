@@ -24,11 +24,21 @@ export interface FhirValidationMessage {
 
 const DIR = path.join(REPO_ROOT, 'docker', 'fhir-validator');
 
-/** Validates each named resource; answers every message of the validator (an empty list: nothing to say). */
-export async function validateFhir(resources: Readonly<Record<string, unknown>>): Promise<FhirValidationMessage[]> {
+/**
+ * Fetches the validator's jars unless the cache is current (about 145 MB the first time: call it in a `beforeAll`
+ * with a generous timeout); answers their folder.
+ */
+export async function prepareFhirValidator(): Promise<string> {
   const config = loadStackConfig(process.env);
   const jars = path.join(os.tmpdir(), 'vitals-fhir-validator-jars');
   await fetchJars(config.mavenCommand, path.join(DIR, 'pom.xml'), jars);
+  return jars;
+}
+
+/** Validates each named resource; answers every message of the validator (an empty list: nothing to say). */
+export async function validateFhir(resources: Readonly<Record<string, unknown>>): Promise<FhirValidationMessage[]> {
+  const config = loadStackConfig(process.env);
+  const jars = await prepareFhirValidator();
   const work = await mkdtemp(path.join(os.tmpdir(), 'fhir-validate-'));
   try {
     const files = new Map<string, string>();

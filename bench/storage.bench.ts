@@ -85,7 +85,13 @@ async function drive<T>(items: readonly T[], concurrency: number, work: (item: T
   return { seconds: (performance.now() - started) / 1000, latencies };
 }
 
-async function api(url: string, token: string, method: string, p: string, body: unknown): Promise<Record<string, unknown>> {
+export async function api(
+  url: string,
+  token: string,
+  method: string,
+  p: string,
+  body: unknown,
+): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}${p}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -118,7 +124,7 @@ async function setUp(url: string, admin: string): Promise<World> {
   return { url, customerId, gatewayTokens, devices };
 }
 
-function startService(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+export function startService(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [path.join(REPO, 'docker', 'bin', 'vitals.mjs'), 'cloud', 'storage', '--port', '0'], {
     cwd: REPO,
     env: { ...process.env, ...env },

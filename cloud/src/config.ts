@@ -198,6 +198,30 @@ export const storageSettings = {
     doc: 'How old a measured-at time may be before STALE_TIMESTAMP',
     parse: parse.duration,
   },
+  fhirBaseUrl: {
+    env: 'FHIR_BASE_URL',
+    default: '',
+    doc: 'Public base URL of the FHIR API (fullUrl and paging links), e.g. https://vitals.example.org/fhir/r4; empty = from the request (Host, protocol)',
+    parse: (raw: string) => (raw === '' ? '' : parse.url(raw).replace(/\/+$/, '')),
+  },
+  fhirDefaultCount: {
+    env: 'FHIR_DEFAULT_COUNT',
+    default: '50',
+    doc: 'Entries per FHIR search page when the request has no `_count`',
+    parse: parse.int(1, 1_000),
+  },
+  fhirMaxCount: {
+    env: 'FHIR_MAX_COUNT',
+    default: '1000',
+    doc: 'Largest `_count` a FHIR search accepts; more answers 400 (OperationOutcome)',
+    parse: parse.int(1, 10_000),
+  },
+  fhirMrnSystem: {
+    env: 'FHIR_MRN_SYSTEM',
+    default: 'urn:vitals:mrn',
+    doc: "Identifier system prefix of patients' MRNs in FHIR; the system of a patient's MRN is `<prefix>:<customer id>`",
+    parse: parse.nonEmpty,
+  },
   docsEnabled: {
     env: 'STORAGE_DOCS_ENABLED',
     default: 'true',
@@ -221,6 +245,10 @@ function crossChecks(c: CloudCommonConfig): string[] {
   return problems;
 }
 
+function storageChecks(c: StorageConfig): string[] {
+  return c.fhirDefaultCount > c.fhirMaxCount ? ['FHIR_DEFAULT_COUNT must not exceed FHIR_MAX_COUNT'] : [];
+}
+
 export function loadCloudCommonConfig(
   env: Env,
   overrides: Partial<Record<keyof CloudCommonConfig, unknown>> = {},
@@ -233,7 +261,7 @@ export function loadCloudCommonConfig(
 
 export function loadStorageConfig(env: Env, overrides: Partial<Record<keyof StorageConfig, unknown>> = {}): StorageConfig {
   const config = readConfig({ ...cloudCommonSettings, ...storageSettings }, env, overrides);
-  const problems = crossChecks(config);
+  const problems = [...crossChecks(config), ...storageChecks(config)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

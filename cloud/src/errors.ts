@@ -27,6 +27,22 @@ export const CloudErrors = defineErrors({
     message: 'the %s consumer crashed %s times within %s; the service stops (see the logged causes)',
     retriable: true,
   },
+  CLOUD_ERR_FHIR_UNSUPPORTED_PARAMETER: {
+    message: 'search parameter %s is not supported on %s (GET /fhir/r4/metadata lists what is)',
+    status: 400,
+    retriable: false,
+  },
+  CLOUD_ERR_FHIR_INVALID_PARAMETER: { message: 'invalid %s: %s', status: 400, retriable: false },
+  CLOUD_ERR_FHIR_INSUFFICIENT_SCOPE: {
+    message: 'the token scopes do not allow %s (need one of: %s)',
+    status: 403,
+    retriable: false,
+  },
+  CLOUD_ERR_FHIR_NOT_ACCEPTABLE: {
+    message: 'only application/fhir+json is served, not %s',
+    status: 406,
+    retriable: false,
+  },
   CLOUD_ERR_INTERNAL: { message: 'internal error (request %s)', status: 500, retriable: true },
 });
 

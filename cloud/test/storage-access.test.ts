@@ -13,6 +13,8 @@ import { makeReading, startStorageFixture, type StorageFixture, type Tenant } fr
 let f: StorageFixture;
 let a: Tenant;
 let b: Tenant;
+/** One stored reading per tenant, for the FHIR Observation read. */
+const readingOf = new Map<Tenant, string>();
 const routes: Array<{ method: string; url: string; readonly access: RouteAccess | undefined }> = [];
 
 beforeAll(async () => {
@@ -32,6 +34,15 @@ beforeAll(async () => {
   });
   a = await f.tenant('a');
   b = await f.tenant('b');
+  for (const t of [a, b]) {
+    const { rows } = await f.db.query<{ id: string }>(
+      `INSERT INTO readings (reading_id, customer_id, device_id, device_seq, metric, value, unit, measured_at, received_at)
+       VALUES (gen_random_uuid(), $1, $2, 1, 'heart_rate', 72, '/min', now() - interval '1 minute', now())
+       RETURNING reading_id::text AS id`,
+      [t.customerId, t.deviceId],
+    );
+    readingOf.set(t, rows[0]!.id);
+  }
 });
 afterAll(async () => {
   await f?.close();
@@ -40,6 +51,8 @@ afterAll(async () => {
 /** How another customer's resource looks to a caller of A, per route, and what the answer must be. */
 type Foreign =
   | { kind: '404'; path: string; body?: unknown }
+  /** A FHIR search aimed at the other customer's data: a Bundle without entries. */
+  | { kind: 'bundle'; path: string }
   | { kind: 'list'; path: string; owner: (item: Record<string, unknown>) => unknown }
   | { kind: 'rejected-reading'; path: string; body: unknown };
 
@@ -110,10 +123,26 @@ const SAMPLES: Record<string, Sample> = {
   'GET /v1/api-keys/:keyId': item('/v1/api-keys', (t) => t.adminKeyId),
   'DELETE /v1/api-keys/:keyId': item('/v1/api-keys', (t) => t.adminKeyId),
   'GET /v1/audit-log': list('/v1/audit-log'),
+  'GET /fhir/r4/Observation': (own, other) => ({
+    path: `/fhir/r4/Observation?patient=${own.patientId}`,
+    foreign: { kind: 'bundle', path: `/fhir/r4/Observation?patient=${other.patientId}` },
+  }),
+  'GET /fhir/r4/Observation/:id': item('/fhir/r4/Observation', (t) => readingOf.get(t)!),
+  'GET /fhir/r4/Patient': (own, other) => ({
+    path: `/fhir/r4/Patient?identifier=${own.mrn}`,
+    foreign: { kind: 'bundle', path: `/fhir/r4/Patient?identifier=${other.mrn}` },
+  }),
+  'GET /fhir/r4/Patient/:id': item('/fhir/r4/Patient', (t) => t.patientId),
+  'GET /fhir/r4/Device/:id': item('/fhir/r4/Device', (t) => t.deviceId),
+  'GET /fhir/r4/Location/:id': item('/fhir/r4/Location', (t) => t.bedA),
 };
 
+/** The error code of an answer: our JSON error body, or a FHIR OperationOutcome (`/fhir/r4`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const codeOf = (body: any): unknown => body?.code ?? body?.issue?.[0]?.details?.coding?.[0]?.code;
+
 /** Routes that may be called without credentials. Anything else public fails the test. */
-const PUBLIC_ROUTES = /^(GET \/healthz|GET \/readyz|GET \/metrics|(GET|HEAD) \/docs(\/.*)?)$/;
+const PUBLIC_ROUTES = /^(GET \/healthz|GET \/readyz|GET \/metrics|GET \/fhir\/r4\/metadata|(GET|HEAD) \/docs(\/.*)?)$/;
 
 const name = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
 const protectedRoutes = () => routes.filter((r) => r.access && !isPublic(r.access));
@@ -124,7 +153,7 @@ function tokenOf(t: Tenant, role: Role): string {
 }
 
 describe('route access matrix', () => {
-  it('every route declares its access, and the public ones are only health, metrics and docs', () => {
+  it('every route declares its access, and the public ones are only health, metrics, docs and FHIR metadata', () => {
     expect(routes.length).toBeGreaterThan(40);
     const undeclared = routes.filter((r) => !r.access).map(name);
     expect(undeclared).toEqual([]);
@@ -155,7 +184,7 @@ describe('route access matrix', () => {
       const { path } = SAMPLES[name(r)]!(a, b);
       for (const token of [null, 'vk_this-key-does-not-exist-anywhere', expired]) {
         const res = await f.call(r.method, path, { token, body: {} });
-        expect({ route: name(r), token: token?.slice(0, 6) ?? null, status: res.status, code: res.body?.code }).toEqual({
+        expect({ route: name(r), token: token?.slice(0, 6) ?? null, status: res.status, code: codeOf(res.body) }).toEqual({
           route: name(r),
           token: token?.slice(0, 6) ?? null,
           status: 401,
@@ -187,7 +216,7 @@ describe('route access matrix', () => {
       const token = tokenOf(a, role);
       if (foreign.kind === '404') {
         const res = await f.call(r.method, foreign.path, { token, body: foreign.body });
-        expect({ route: name(r), status: res.status, code: res.body?.code }).toEqual({
+        expect({ route: name(r), status: res.status, code: codeOf(res.body) }).toEqual({
           route: name(r),
           status: 404,
           code: 'CLOUD_ERR_NOT_FOUND',
@@ -201,6 +230,15 @@ describe('route access matrix', () => {
           const filtered = await f.call('GET', `${foreign.path}?customerId=${b.customerId}`, { token: t });
           expect(filtered.status, `${name(r)}?customerId=<other>`).toBe(404);
         }
+      } else if (foreign.kind === 'bundle') {
+        const mine = await f.call('GET', SAMPLES[name(r)]!(a, b).path, { token });
+        expect(mine.body.entry?.length, `${name(r)} own`).toBeGreaterThan(0);
+        const res = await f.call('GET', foreign.path, { token });
+        expect({ route: name(r), status: res.status, entries: res.body.entry }).toEqual({
+          route: name(r),
+          status: 200,
+          entries: [],
+        });
       } else {
         const res = await f.call(r.method, foreign.path, { token, body: foreign.body });
         expect(res.status, name(r)).toBe(200);

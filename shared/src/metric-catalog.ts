@@ -247,3 +247,16 @@ export function isPlausible(metric: MetricCode, value: number): boolean {
   const { min, max } = METRIC_CATALOG[metric].plausible;
   return Number.isFinite(value) && value >= min && value <= max;
 }
+
+/**
+ * Blood pressure as one measurement: the LOINC panel whose components are the NIBP metrics measured together
+ * (one cuff inflation gives systolic, diastolic and mean at the same measured-at time). The FHIR API serves it
+ * as the vital-signs BP panel (systolic and diastolic required, mean optional).
+ */
+export const BLOOD_PRESSURE_PANEL = Object.freeze({
+  loinc: '85354-9',
+  displayName: 'Blood pressure',
+  systolic: 'nibp_sys' as const,
+  diastolic: 'nibp_dia' as const,
+  mean: 'nibp_mean' as const,
+});

@@ -37,6 +37,23 @@ describe('JWT', () => {
     });
   });
 
+  it('carries SMART scopes and the patient in context when the token has them', async () => {
+    const P = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
+    const token = await signJwt(settings, {
+      sub: 'ehr',
+      role: 'clinician',
+      customer: A,
+      scope: 'patient/Observation.read  patient/Patient.read',
+      patient: P,
+    });
+    await expect(createJwtVerifier(settings)(token)).resolves.toMatchObject({
+      scopes: ['patient/Observation.read', 'patient/Patient.read'],
+      patientId: P,
+    });
+    const bad = await signJwt(settings, { sub: 'ehr', role: 'clinician', customer: A, patient: 'not-a-uuid' });
+    expect(await failure(createJwtVerifier(settings)(bad))).toMatch(/patient claim is not a UUID/);
+  });
+
   it('refuses an expired token, judged by the injected clock', async () => {
     const token = await signJwt(settings, { sub: 'nurse-1', role: 'clinician', customer: A }, 60);
     const later = createJwtVerifier({ ...settings, clock: fixedClock(T0 + 120_000) });

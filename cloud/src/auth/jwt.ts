@@ -2,6 +2,8 @@
  * Bearer JWTs signed with HS256 and a shared secret (CLOUD_JWT_SECRET), for single sign-on front ends and
  * service-to-service calls. Claims: `sub` (caller id), `role`, `customer` (customer id; optional for
  * platform-admin), `gateway` (optional, for gateway-role tokens), plus the configured `iss` and `aud` and an `exp`.
+ * Optional SMART-style claims for the FHIR API: `scope` (space-separated, e.g. `user/*.read`) and `patient` (the
+ * patient id `patient/` scopes are limited to).
  */
 import { SignJWT, jwtVerify } from 'jose';
 import { isUuid, type Clock } from '@vitals/shared';
@@ -20,6 +22,8 @@ export interface JwtClaims {
   readonly role: Role;
   readonly customer?: string;
   readonly gateway?: string;
+  readonly scope?: string;
+  readonly patient?: string;
 }
 
 export type JwtVerifier = (token: string) => Promise<Principal>;
@@ -44,7 +48,7 @@ export function createJwtVerifier(s: JwtSettings): JwtVerifier {
     } catch (err) {
       throw CloudErrors.CLOUD_ERR_UNAUTHENTICATED.withCause(err, `invalid JWT (${(err as { code?: string }).code ?? 'ERR_JWT'})`);
     }
-    const { sub, role, customer, gateway } = payload;
+    const { sub, role, customer, gateway, scope, patient } = payload;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) {
       throw CloudErrors.CLOUD_ERR_UNAUTHENTICATED('JWT without a usable sub claim');
     }
@@ -54,12 +58,17 @@ export function createJwtVerifier(s: JwtSettings): JwtVerifier {
     if (requiresCustomer(role) && customer === undefined) {
       throw CloudErrors.CLOUD_ERR_UNAUTHENTICATED(`JWT with role ${role} must name its customer`);
     }
+    if (scope !== undefined && typeof scope !== 'string')
+      throw CloudErrors.CLOUD_ERR_UNAUTHENTICATED('JWT scope claim is not a string');
+    if (patient !== undefined && !isUuid(patient)) throw CloudErrors.CLOUD_ERR_UNAUTHENTICATED('JWT patient claim is not a UUID');
     return {
       kind: 'jwt',
       id: sub,
       role,
       customerId: (customer as string | undefined) ?? null,
       gatewayId: role === 'gateway' && typeof gateway === 'string' ? gateway : null,
+      ...(scope === undefined ? {} : { scopes: Object.freeze(scope.split(/\s+/).filter((x) => x !== '')) }),
+      ...(patient === undefined ? {} : { patientId: patient as string }),
     };
   };
 }
@@ -70,6 +79,8 @@ export async function signJwt(s: JwtSettings, claims: JwtClaims, ttlSeconds = 3_
   const body: Record<string, unknown> = { role: claims.role };
   if (claims.customer !== undefined) body.customer = claims.customer;
   if (claims.gateway !== undefined) body.gateway = claims.gateway;
+  if (claims.scope !== undefined) body.scope = claims.scope;
+  if (claims.patient !== undefined) body.patient = claims.patient;
   return new SignJWT(body)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)

@@ -28,6 +28,10 @@ export interface Principal {
   readonly customerId: string | null;
   /** The gateway readings are attributed to (gateway tokens, and gateway keys bound to one). */
   readonly gatewayId: string | null;
+  /** SMART-style scopes of a JWT (its `scope` claim, space-separated), checked by the FHIR API; absent otherwise. */
+  readonly scopes?: readonly string[];
+  /** The patient in context of a JWT (its `patient` claim), to which `patient/` scopes are limited. */
+  readonly patientId?: string;
 }
 
 /** Role sets routes declare. */

@@ -14,6 +14,7 @@ import { healthPlugin } from '../http/health.js';
 import { metricsPlugin } from '../http/metrics.js';
 import { registerOpenApi } from '../http/openapi.js';
 import { registerRateLimit } from '../http/rate-limit.js';
+import { STORAGE_API_VERSION } from './api-version.js';
 import type { StorageDeps } from './deps.js';
 import { mapPgError } from './reference/pg-error-map.js';
 import { apiKeyRoutes } from './routes/api-keys/index.js';
@@ -23,6 +24,7 @@ import { bedRoutes } from './routes/beds/index.js';
 import { customerRoutes } from './routes/customers/index.js';
 import { departmentRoutes } from './routes/departments/index.js';
 import { deviceRoutes } from './routes/devices/index.js';
+import { FHIR_TAG, fhirRoutes } from './routes/fhir/index.js';
 import { gatewayRoutes } from './routes/gateways/index.js';
 import { patientRoutes } from './routes/patients/index.js';
 import { readingRoutes } from './routes/readings/index.js';
@@ -31,7 +33,7 @@ export interface StorageAppOptions {
   readonly deps: StorageDeps;
 }
 
-export const STORAGE_API_VERSION = '1.0.0';
+export { STORAGE_API_VERSION };
 
 const TAGS = [
   { name: 'ingest', description: 'Readings from gateways and devices (gateway role)' },
@@ -44,6 +46,7 @@ const TAGS = [
   { name: 'assignments', description: 'Device to patient and bed, over time' },
   { name: 'api-keys', description: 'API credentials' },
   { name: 'audit', description: 'Who changed what' },
+  FHIR_TAG,
   { name: 'operations', description: 'Health and metrics' },
 ];
 
@@ -88,6 +91,7 @@ async function storageApp(app: FastifyInstance, { deps }: StorageAppOptions): Pr
     assignmentRoutes,
     apiKeyRoutes,
     auditLogRoutes,
+    fhirRoutes,
   ]) {
     await app.register(routes, { deps });
   }

@@ -8,8 +8,7 @@ import type { RouteOptions } from 'fastify';
 import pg from 'pg';
 import { newReadingId, systemClock, type Clock } from '@vitals/shared';
 import { createTempDatabase, createTopic, testStackConfig, uniqueSuffix, type TempDatabase } from '@vitals/stack/testing';
-import { signJwt } from '../../src/auth/jwt.js';
-import type { Role } from '../../src/auth/roles.js';
+import { signJwt, type JwtClaims } from '../../src/auth/jwt.js';
 import { loadStorageConfig, type StorageConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import { insertApiKey } from '../../src/storage/reference/api-keys.js';
@@ -44,7 +43,7 @@ export interface StorageFixture {
   readonly db: pg.Pool;
   call(method: string, path: string, o?: CallOptions): Promise<CallResult>;
   tenant(label?: string): Promise<Tenant>;
-  jwt(claims: { sub: string; role: Role; customer?: string }, ttlSeconds?: number): Promise<string>;
+  jwt(claims: JwtClaims, ttlSeconds?: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -54,6 +53,7 @@ export interface Tenant {
   readonly bedA: string;
   readonly bedB: string;
   readonly patientId: string;
+  readonly mrn: string;
   readonly deviceId: string;
   readonly device2Id: string;
   readonly gatewayId: string;
@@ -193,6 +193,7 @@ export async function startStorageFixture(o: FixtureOptions = {}): Promise<Stora
         bedA: bedA.id,
         bedB: bedB.id,
         patientId: patient.id,
+        mrn: patient.mrn,
         deviceId: device.id,
         device2Id: device2.id,
         gatewayId: gateway.gateway.id,

@@ -198,3 +198,5 @@ export { withClient, dbTarget };
 export { freePort } from './free-port.js';
 export { startTempKafka, consumeFrom, createTopic, type TempKafka } from './temp-kafka.js';
 export { startTempPostgres, type TempPostgres } from './temp-postgres.js';
+export { prepareFhirValidator, validateFhir, type FhirValidationMessage } from './fhir-validator.js';
+export { seedDemoHospital, type DemoCredentials } from '../system/demo-seed.js';

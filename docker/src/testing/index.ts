@@ -11,6 +11,7 @@ import { flyway } from '../stack/flyway.js';
 import { setConnectorPaused } from '../stack/kafka-connect.js';
 import { stackPaths } from '../stack/paths.js';
 import { describeStack, ensureFlink } from '../stack/stack.js';
+import { flinkPids, type FlinkProcess } from '../stack/flink-cluster.js';
 import { dbTarget, withClient } from '../stack/postgres.js';
 
 export function testStackConfig(): StackConfig {
@@ -192,6 +193,25 @@ export async function ensureFlinkCluster(): Promise<{ restUrl: string; gatewayUr
     warn: (m) => process.stderr.write(`[stack] warning: ${m}\n`),
   });
   return { restUrl: config.flinkRestUrl, gatewayUrl: config.flinkGatewayUrl };
+}
+
+/** Kills one of the stack's Flink JVMs with SIGKILL (a crash, for fault tests); returns its pid. */
+export async function killFlinkProcess(which: FlinkProcess): Promise<number> {
+  const pid = (await flinkPids(describeStack(testStackConfig()).flink))[which];
+  if (pid === undefined) throw new Error(`the stack's Flink ${which} is not running`);
+  process.kill(pid, 'SIGKILL');
+  await waitFor(
+    async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    },
+    { timeoutMs: 10_000, intervalMs: 50, what: `Flink ${which} (pid ${pid}) to exit` },
+  );
+  return pid;
 }
 
 export { withClient, dbTarget };

@@ -21,6 +21,7 @@
 SET 'table.local-time-zone' = 'UTC';
 SET 'pipeline.name' = '${JOB_NAME}';
 SET 'table.exec.source.idle-timeout' = '${IDLE_TIMEOUT}';
+SET 'pipeline.object-reuse' = 'true';
 
 CREATE TEMPORARY TABLE raw_readings (
   payload STRING,
@@ -241,18 +242,22 @@ SELECT record_key, src_partition, src_offset, payload, rt,
   JSON_VALUE(payload, '$.historical' RETURNING BOOLEAN) AS historical
 FROM checked WHERE reject_reason IS NULL;
 
--- Placement: the device, its assignment and the bed, as of the reading's measured time.
+-- Placement: the device's assignment and the bed, as of the reading's measured time.
 CREATE TEMPORARY VIEW placed AS
 SELECT r.*,
-  d.present AS device_known,
   CASE WHEN a.assignment_id IS NOT NULL AND a.valid_from <= r.rt AND (a.valid_to IS NULL OR r.rt < a.valid_to)
     THEN a.assignment_id END AS assignment_id,
   a.customer_id, a.patient_id, a.bed_id,
   b.present AS bed_known, b.department_id, b.label AS bed_label
 FROM readings AS r
-LEFT JOIN device_versions FOR SYSTEM_TIME AS OF r.rt AS d ON d.device_id = r.device_id
 LEFT JOIN assignment_versions FOR SYSTEM_TIME AS OF r.rt AS a ON a.device_id = r.device_id
 LEFT JOIN bed_versions FOR SYSTEM_TIME AS OF r.rt AS b ON b.bed_id = a.bed_id;
+
+-- The few readings without a placement: is their device registered at all? (An assignment implies one.)
+CREATE TEMPORARY VIEW unplaced AS
+SELECT u.*, d.present AS device_known
+FROM (SELECT * FROM placed WHERE assignment_id IS NULL OR bed_known IS NOT TRUE) AS u
+LEFT JOIN device_versions FOR SYSTEM_TIME AS OF u.rt AS d ON d.device_id = u.device_id;
 
 -- The rules of each scope and priority in force at the reading's measured time.
 CREATE TEMPORARY VIEW ruled AS
@@ -266,7 +271,7 @@ SELECT p.*,
   cl.active AS c_low_on, cl.low AS c_low_lo, cl.high AS c_low_hi,
   cm.active AS c_med_on, cm.low AS c_med_lo, cm.high AS c_med_hi,
   ch.active AS c_high_on, ch.low AS c_high_lo, ch.high AS c_high_hi
-FROM (SELECT * FROM placed WHERE device_known IS TRUE AND assignment_id IS NOT NULL AND bed_known IS TRUE) AS p
+FROM (SELECT * FROM placed WHERE assignment_id IS NOT NULL AND bed_known IS TRUE) AS p
 LEFT JOIN threshold_versions FOR SYSTEM_TIME AS OF p.rt AS pl
   ON pl.rule_key = p.patient_id || '/low' AND pl.metric = p.metric
 LEFT JOIN threshold_versions FOR SYSTEM_TIME AS OF p.rt AS pm
@@ -427,6 +432,6 @@ SELECT record_key,
   SUBSTRING(payload FROM 1 FOR ${DEAD_LETTER_ORIGINAL_MAX}),
   IF(CHAR_LENGTH(payload) > ${DEAD_LETTER_ORIGINAL_MAX}, CHAR_LENGTH(payload), CAST(NULL AS INT)),
   DATE_FORMAT(CURRENT_TIMESTAMP, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''')
-FROM placed WHERE device_known IS NOT TRUE OR assignment_id IS NULL OR bed_known IS NOT TRUE;
+FROM unplaced;
 
 END;

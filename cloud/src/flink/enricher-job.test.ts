@@ -21,6 +21,7 @@ describe('the enricher job script', () => {
       "SET 'table.local-time-zone' = 'UTC'",
       "SET 'pipeline.name' = 'enricher'",
       "SET 'table.exec.source.idle-timeout' = '2 s'",
+      "SET 'pipeline.object-reuse' = 'true'",
     ]);
     expect(statements.join('\n')).toContain("'properties.bootstrap.servers' = '127.0.0.1:9092,127.0.0.1:9093'");
   });

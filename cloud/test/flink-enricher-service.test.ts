@@ -111,5 +111,5 @@ describe('the enricher on the Flink engine', () => {
     expect(all).toHaveLength(11);
     expect(all.map((e) => e.reading.readingId).sort()).toEqual(sent.map((r) => r.readingId).sort());
     expect(all.every((e) => e.bedLabel === 'A' && e.customerId === hospital.customerId)).toBe(true);
-  });
+  }, 240_000);
 });

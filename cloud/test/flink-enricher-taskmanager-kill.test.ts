@@ -143,5 +143,5 @@ describe('the Flink enricher job and a TaskManager crash', () => {
     expect(new Set(withoutMarkers)).toEqual(ids);
     expect(withoutMarkers).toHaveLength(ids.size);
     expect(sent.length).toBeGreaterThan(200);
-  });
+  }, 300_000);
 });

@@ -334,6 +334,10 @@ export async function fuzzHttp(run: HttpFuzzRun): Promise<void> {
         const answer = await send(agent, target.url, req);
         if ('error' in answer) {
           tally.outcome(answer.error);
+          if (process.env.FUZZ_DEBUG)
+            process.stderr.write(
+              `#${i} ${req.method} ${req.path} ${req.what} ${JSON.stringify(req.headers).slice(0, 300)}: ${answer.error}\n`,
+            );
           // A connection the server closed while a refused body was still being sent is an answer of sorts;
           // a timeout, or any error while the process is gone, is a crash.
           if (answer.error === 'TIMEOUT' || !run.alive())

@@ -10,7 +10,7 @@ import { freePort } from '@vitals/stack/testing';
 import { createTally, fuzzInputs, rssOf } from '@vitals/stack/testing/fuzz';
 import { startCliService, type CliService } from '../test/support/child-service.js';
 import { JWT_SECRET, startStorageFixture, type StorageFixture, type Tenant } from '../test/support/storage-fixture.js';
-import { fuzzHttp, operationsOf } from './support/http-fuzz.js';
+import { fuzzHttp, operationsOf } from '@vitals/stack/testing/http-fuzz';
 
 const INPUTS = fuzzInputs(10_000);
 

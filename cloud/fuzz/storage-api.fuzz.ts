@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTally, fuzzInputs, rssOf } from '@vitals/stack/testing/fuzz';
 import { startCliService, type CliService } from '../test/support/child-service.js';
 import { makeReadings, startStorageFixture, type StorageFixture, type Tenant } from '../test/support/storage-fixture.js';
-import { fuzzHttp, operationsOf } from './support/http-fuzz.js';
+import { fuzzHttp, operationsOf } from '@vitals/stack/testing/http-fuzz';
 
 const INPUTS = fuzzInputs(10_000);
 

@@ -17,7 +17,7 @@ import {
   withInvalidUtf8,
   type FuzzTally,
   type Rng,
-} from '@vitals/stack/testing/fuzz';
+} from './fuzz.js';
 
 type Json = Record<string, unknown>;
 

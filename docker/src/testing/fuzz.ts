@@ -494,7 +494,13 @@ export interface TcpExchange {
 export function tcpExchange(
   port: number,
   bytes: Buffer,
-  o: { waitMs?: number; chunks?: number; until?: (received: Buffer) => boolean } = {},
+  o: {
+    waitMs?: number;
+    chunks?: number;
+    until?: (received: Buffer) => boolean;
+    /** Written once `when` holds for what came back (e.g. a PUBLISH after the CONNACK, as a real client does). */
+    then?: { when: (received: Buffer) => boolean; bytes: Buffer };
+  } = {},
 ): Promise<TcpExchange> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -509,9 +515,15 @@ export function tcpExchange(
       resolve({ received: Buffer.concat(received), closed, ...(error ? { error } : {}) });
     };
     const timer = setTimeout(() => finish(false), o.waitMs ?? 200);
+    let thenWritten = false;
     socket.on('data', (c: Buffer) => {
       received.push(c);
-      if (o.until?.(Buffer.concat(received))) finish(false);
+      const all = Buffer.concat(received);
+      if (o.then && !thenWritten && o.then.when(all)) {
+        thenWritten = true;
+        socket.write(o.then.bytes);
+      }
+      if (o.until?.(all)) finish(false);
     });
     socket.on('error', (err: Error & { code?: string }) => {
       error = err.code ?? err.message;

@@ -29,6 +29,11 @@ export function fuzzInputs(fallback: number, env: NodeJS.ProcessEnv = process.en
   return n;
 }
 
+/** `FUZZ_DEBUG=1`: print each input that ended in a network error, and service logs on a failed check. */
+export function fuzzDebug(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.FUZZ_DEBUG);
+}
+
 /** A small, fast, seeded PRNG (sfc32): every draw of a fuzz run comes from one of these. */
 export interface Rng {
   /** The seed it was made from. */

@@ -9,6 +9,7 @@ import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import {
   deepNesting,
+  fuzzDebug,
   fromJsonSchema,
   mutateBytes,
   mutateJson,
@@ -334,7 +335,7 @@ export async function fuzzHttp(run: HttpFuzzRun): Promise<void> {
         const answer = await send(agent, target.url, req);
         if ('error' in answer) {
           tally.outcome(answer.error);
-          if (process.env.FUZZ_DEBUG)
+          if (fuzzDebug())
             process.stderr.write(
               `#${i} ${req.method} ${req.path} ${req.what} ${JSON.stringify(req.headers).slice(0, 300)}: ${answer.error}\n`,
             );

@@ -4,7 +4,8 @@
  * connection authenticated as a (victim) gateway that publishes one QoS 1 payload: valid, mutated, out-of-range
  * or garbage acknowledgements on its own ack topic, some on topics it may not use, some broken packets.
  *
- * An acknowledgement on the gateway's own topic must be answered with a PUBACK, recorded or dropped: a closed
+ * Half the connections send their PUBLISH right after the CONNECT, half wait for the CONNACK. An acknowledgement
+ * on the gateway's own topic must be answered with a PUBACK, recorded or dropped: a closed
  * connection without PUBACK makes the gateway send it again forever, so it counts as a crash. After every burst
  * a probe gateway's valid acknowledgement gets its PUBACK and a new row in `gateway_config_acks`.
  */
@@ -122,14 +123,28 @@ function ackPayload(rng: Rng): { payload: Buffer; what: string } {
 }
 
 let connections = 0;
-async function publishAck(gatewayId: string, token: string, payload: Buffer, topic = `vitals/config/${gatewayId}/ack`, id = 7) {
+async function publishAck(
+  gatewayId: string,
+  token: string,
+  payload: Buffer,
+  topic = `vitals/config/${gatewayId}/ack`,
+  pipelined = false,
+  id = 7,
+) {
   const connect = mqttConnect({ clientId: `fuzz-${gatewayId}-${++connections}`, username: gatewayId, password: token });
-  // Like a real gateway (mqtt.js), the PUBLISH waits for the CONNACK (see the raw sessions for pipelining).
-  const x = await tcpExchange(mqttPort, connect, {
-    waitMs: 10_000,
-    then: { when: (r) => packetTypes(r).includes(CONNACK), bytes: mqttPublish({ topic, payload, qos: 1, id }) },
-    until: (r) => packetTypes(r).includes(PUBACK),
-  });
+  const publish = mqttPublish({ topic, payload, qos: 1, id });
+  // Every other connection sends its PUBLISH right after the CONNECT (MQTT allows it), the others wait for the
+  // CONNACK as mqtt.js does.
+  const x = pipelined
+    ? await tcpExchange(mqttPort, Buffer.concat([connect, publish]), {
+        waitMs: 10_000,
+        until: (r) => packetTypes(r).includes(PUBACK),
+      })
+    : await tcpExchange(mqttPort, connect, {
+        waitMs: 10_000,
+        then: { when: (r) => packetTypes(r).includes(CONNACK), bytes: publish },
+        until: (r) => packetTypes(r).includes(PUBACK),
+      });
   return { ...x, types: packetTypes(x.received) };
 }
 
@@ -186,7 +201,7 @@ describe('config acknowledgements fuzz', () => {
                   'vitals/config/+/ack',
                   '#',
                 ]);
-          const x = await publishAck(victim.gatewayId, victim.gatewayToken, payload, topic);
+          const x = await publishAck(victim.gatewayId, victim.gatewayToken, payload, topic, rng.bool());
           const acked = x.types.includes(PUBACK);
           t.outcome(`${way}/${acked ? 'puback' : x.types.length === 0 ? 'nothing' : 'no-puback'}`);
           if (way === 'own-topic' && !acked) {

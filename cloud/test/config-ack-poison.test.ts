@@ -88,3 +88,50 @@ describe('an acknowledgement the database cannot hold is dropped with a PUBACK, 
     expect(await ackRows()).toBe(rows + 1);
   });
 });
+
+describe('an acknowledgement sent right after CONNECT, before the CONNACK (MQTT allows it)', () => {
+  // A large payload arrives in a later TCP read than the CONNECT, which is when aedes handed it to
+  // authorizePublish before authentication had called back: the broker refused it and closed the connection.
+  for (const size of [100, 100_000]) {
+    it(`with a ${size}-byte reason: waits for the authentication, then PUBACK and the ack is handled`, async () => {
+      const rows = await ackRows();
+      const invalid = await invalidAcksCounted();
+      const reason = 'r'.repeat(size);
+      const payload = JSON.stringify({
+        version: 1,
+        status: 'rejected',
+        reason,
+      });
+      const bytes = Buffer.concat([
+        mqttConnect({ clientId: `pipelined-${size}`, username: t.gatewayId, password: t.gatewayToken }),
+        mqttPublish({ topic: `vitals/config/${t.gatewayId}/ack`, payload: Buffer.from(payload), qos: 1, id: 9 }),
+      ]);
+      const puback = Buffer.from([0x40, 0x02, 0x00, 0x09]);
+      const x = await tcpExchange(mqttPort, bytes, { waitMs: 10_000, until: (r) => r.includes(puback) });
+      expect(
+        x.received.includes(puback),
+        `got ${x.received.toString('hex')}, closed ${x.closed} ${config.output.slice(-4).join('\n').slice(0, 1500)}`,
+      ).toBe(true);
+      // The short one is recorded; the long one is dropped as invalid (over 4 KiB), yet PUBACKed.
+      if (size <= 1024) expect(await ackRows()).toBe(rows + 1);
+      else expect(await invalidAcksCounted()).toBe(invalid + 1);
+    });
+  }
+
+  it('a client whose CONNECT is refused gets no PUBACK for what it pipelined, and nothing is recorded', async () => {
+    const rows = await ackRows();
+    const bytes = Buffer.concat([
+      mqttConnect({ clientId: 'pipelined-bad-token', username: t.gatewayId, password: 'vgw_wrong' }),
+      mqttPublish({
+        topic: `vitals/config/${t.gatewayId}/ack`,
+        payload: Buffer.from('{"version":1,"status":"applied"}'),
+        qos: 1,
+        id: 9,
+      }),
+    ]);
+    const x = await tcpExchange(mqttPort, bytes, { waitMs: 5_000 });
+    expect(x.received.includes(Buffer.from([0x40, 0x02, 0x00, 0x09]))).toBe(false);
+    expect(x.closed).toBe(true);
+    expect(await ackRows()).toBe(rows);
+  });
+});

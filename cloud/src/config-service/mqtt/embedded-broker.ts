@@ -52,12 +52,59 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Con
   const { log } = o;
   /** Client -> gateway id and the token hash it authenticated with. */
   const sessions = new WeakMap<Client, { gatewayId: string; tokenHash: string }>();
+  /**
+   * Clients whose CONNECT is still being checked. MQTT lets a client send packets right after CONNECT, and aedes
+   * may hand them to the authorize hooks before `authenticate` has called back: those wait for the outcome
+   * instead of being refused for a session that does not exist yet.
+   */
+  const authenticating = new WeakMap<Client, { readonly ended: Promise<void>; readonly end: () => void }>();
+  const startAuthentication = (client: Client) => {
+    let end = () => undefined as void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    authenticating.set(client, { ended, end });
+    client.conn.once('close', end);
+  };
+  const afterAuthentication = (client: Client, then: () => void) => {
+    const pending = authenticating.get(client);
+    if (pending && !sessions.has(client)) void pending.ended.then(then);
+    else then();
+  };
   const byGateway = new Map<string, Set<Client>>();
+
+  type AedesOptions = NonNullable<Parameters<typeof Aedes.createBroker>[0]>;
+  const authorizeSubscribeNow: NonNullable<AedesOptions['authorizeSubscribe']> = (client, sub, cb) => {
+    const s = client ? sessions.get(client) : undefined;
+    if (s && mayGatewaySubscribe(s.gatewayId, sub.topic)) return cb(null, sub);
+    log.warn({ gatewayId: s?.gatewayId, topic: sub.topic }, 'gateway subscription refused');
+    cb(null, null);
+  };
+  const authorizePublishNow: NonNullable<AedesOptions['authorizePublish']> = (client, packet, cb) => {
+    if (!client) return cb(null); // the service's own publishes
+    const s = sessions.get(client);
+    if (!s || !mayGatewayPublish(s.gatewayId, packet.topic)) {
+      log.warn({ gatewayId: s?.gatewayId, topic: packet.topic }, 'gateway publish refused; closing its connection');
+      return cb(ConfigServiceErrors.CONFIG_ERR_TOPIC_DENIED(s?.gatewayId ?? client.id, 'publish to', packet.topic));
+    }
+    (packet as PublishPacket).retain = false;
+    o.events.onAck(s.gatewayId, packet.payload as Buffer).then(
+      () => cb(null),
+      (err: unknown) => cb(err as Error),
+    );
+  };
 
   const broker = await Aedes.createBroker({
     id: 'vitals-config',
     maxClientsIdLength: 128,
-    authenticate(client, username, password, done) {
+    // Marks the CONNECT as being checked from its first moment (aedes calls authenticate a tick later).
+    preConnect(client, _packet, callback) {
+      startAuthentication(client);
+      callback(null, true);
+    },
+    authenticate(client, username, password, callback) {
+      const done: typeof callback = (err, ok) => {
+        callback(err, ok);
+        authenticating.get(client)?.end();
+      };
       const gatewayId = username ?? '';
       if (!GATEWAY_ID.test(gatewayId) || !password || password.length === 0) {
         log.warn({ clientId: client.id }, 'gateway refused at MQTT connect: no gateway id or token');
@@ -81,23 +128,12 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Con
       );
     },
     authorizeSubscribe(client, sub, cb) {
-      const s = sessions.get(client);
-      if (s && mayGatewaySubscribe(s.gatewayId, sub.topic)) return cb(null, sub);
-      log.warn({ gatewayId: s?.gatewayId, topic: sub.topic }, 'gateway subscription refused');
-      cb(null, null);
+      if (client && !sessions.has(client)) return afterAuthentication(client, () => authorizeSubscribeNow(client, sub, cb));
+      authorizeSubscribeNow(client, sub, cb);
     },
     authorizePublish(client, packet, cb) {
-      if (!client) return cb(null); // the service's own publishes
-      const s = sessions.get(client);
-      if (!s || !mayGatewayPublish(s.gatewayId, packet.topic)) {
-        log.warn({ gatewayId: s?.gatewayId, topic: packet.topic }, 'gateway publish refused; closing its connection');
-        return cb(ConfigServiceErrors.CONFIG_ERR_TOPIC_DENIED(s?.gatewayId ?? client.id, 'publish to', packet.topic));
-      }
-      (packet as PublishPacket).retain = false;
-      o.events.onAck(s.gatewayId, packet.payload as Buffer).then(
-        () => cb(null),
-        (err: unknown) => cb(err as Error),
-      );
+      if (client && !sessions.has(client)) return afterAuthentication(client, () => authorizePublishNow(client, packet, cb));
+      authorizePublishNow(client, packet, cb);
     },
     // Acknowledgements are for the service only: nobody else receives them.
     authorizeForward(client, packet) {

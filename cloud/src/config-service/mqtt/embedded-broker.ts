@@ -17,7 +17,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { GATEWAY_ID_PATTERN } from '@vitals/shared';
+import { createConnectGate, GATEWAY_ID_PATTERN } from '@vitals/shared';
 import type { Logger } from '../../logging.js';
 import { ConfigServiceErrors } from '../errors.js';
 import type { ConfigTransport, TransportEvents } from './transport.js';
@@ -52,23 +52,8 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Con
   const { log } = o;
   /** Client -> gateway id and the token hash it authenticated with. */
   const sessions = new WeakMap<Client, { gatewayId: string; tokenHash: string }>();
-  /**
-   * Clients whose CONNECT is still being checked. MQTT lets a client send packets right after CONNECT, and aedes
-   * may hand them to the authorize hooks before `authenticate` has called back: those wait for the outcome
-   * instead of being refused for a session that does not exist yet.
-   */
-  const authenticating = new WeakMap<Client, { readonly ended: Promise<void>; readonly end: () => void }>();
-  const startAuthentication = (client: Client) => {
-    let end = () => undefined as void;
-    const ended = new Promise<void>((resolve) => (end = resolve));
-    authenticating.set(client, { ended, end });
-    client.conn.once('close', end);
-  };
-  const afterAuthentication = (client: Client, then: () => void) => {
-    const pending = authenticating.get(client);
-    if (pending && !sessions.has(client)) void pending.ended.then(then);
-    else then();
-  };
+  /** Packets sent before the CONNACK wait in the authorize hooks for the CONNECT's outcome. */
+  const gate = createConnectGate<Client>();
   const byGateway = new Map<string, Set<Client>>();
 
   type AedesOptions = NonNullable<Parameters<typeof Aedes.createBroker>[0]>;
@@ -97,13 +82,13 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Con
     maxClientsIdLength: 128,
     // Marks the CONNECT as being checked from its first moment (aedes calls authenticate a tick later).
     preConnect(client, _packet, callback) {
-      startAuthentication(client);
+      gate.begin(client, client.conn);
       callback(null, true);
     },
     authenticate(client, username, password, callback) {
       const done: typeof callback = (err, ok) => {
         callback(err, ok);
-        authenticating.get(client)?.end();
+        gate.end(client);
       };
       const gatewayId = username ?? '';
       if (!GATEWAY_ID.test(gatewayId) || !password || password.length === 0) {
@@ -128,11 +113,11 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Con
       );
     },
     authorizeSubscribe(client, sub, cb) {
-      if (client && !sessions.has(client)) return afterAuthentication(client, () => authorizeSubscribeNow(client, sub, cb));
+      if (client && !sessions.has(client)) return gate.afterConnect(client, () => authorizeSubscribeNow(client, sub, cb));
       authorizeSubscribeNow(client, sub, cb);
     },
     authorizePublish(client, packet, cb) {
-      if (client && !sessions.has(client)) return afterAuthentication(client, () => authorizePublishNow(client, packet, cb));
+      if (client && !sessions.has(client)) return gate.afterConnect(client, () => authorizePublishNow(client, packet, cb));
       authorizePublishNow(client, packet, cb);
     },
     // Acknowledgements are for the service only: nobody else receives them.

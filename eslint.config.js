@@ -28,6 +28,7 @@ export default tseslint.config(
       '**/src/testing/**',
       'docker/bin/**',
       'docker/faults/**',
+      '*/fuzz/**',
       '**/test/**',
       '**/*.test.ts',
       'bench/**',

@@ -32,6 +32,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'fuzz',
+          include: ['*/fuzz/**/*.fuzz.ts'],
+          environment: 'node',
+          globalSetup: ['docker/test/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -82,13 +82,17 @@ export const GatewayConfigDocumentSchema = Type.Object(
 );
 export type GatewayConfigDocument = Static<typeof GatewayConfigDocumentSchema>;
 
+/** A configuration version: a non-negative safe integer (the cloud keeps it in a PostgreSQL bigint). */
+const ConfigVersionNumber = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
 export const ConfigAckSchema = Type.Object(
   {
-    version: Type.Integer({ minimum: 0 }),
+    version: ConfigVersionNumber,
     status: Type.Union([Type.Literal('applied'), Type.Literal('rejected')]),
-    reason: Type.Optional(Type.String({ maxLength: 1024 })),
+    /** Why a version was rejected: text without NUL characters (PostgreSQL text cannot hold them). */
+    reason: Type.Optional(Type.String({ maxLength: 1024, pattern: '^[^\\u0000]*$' })),
     /** The version the gateway runs after this acknowledgement (a rejected version leaves the previous one running). */
-    appliedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+    appliedVersion: Type.Optional(ConfigVersionNumber),
   },
   { $id: 'ConfigAck', additionalProperties: false },
 );

@@ -16,3 +16,4 @@ export * from './hl7/index.js';
 export * from './cli-options.js';
 export * from './alarms/index.js';
 export * from './fatal.js';
+export * from './mqtt-connect-gate.js';

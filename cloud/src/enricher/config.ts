@@ -1,5 +1,5 @@
 /** Settings of the enricher (beside the common cloud settings), read once at start-up. */
-import { parse, readConfig, type ConfigOf } from '@vitals/shared';
+import { CDC_TOPIC_PREFIX, parse, readConfig, type ConfigOf } from '@vitals/shared';
 import { cloudCommonSettings, streamEngineSettings } from '../config.js';
 
 export const enricherSettings = {
@@ -74,6 +74,12 @@ export const enricherSettings = {
     default: '60s',
     doc: 'Kafka transaction timeout (well above a batch plus a restart)',
     parse: parse.duration,
+  },
+  cdcTopicPrefix: {
+    env: 'ENRICHER_CDC_TOPIC_PREFIX',
+    default: CDC_TOPIC_PREFIX,
+    doc: 'Prefix of the Debezium topics of the reference tables the enricher follows (`<prefix>.public.<table>`)',
+    parse: parse.nonEmpty,
   },
   fromBeginning: {
     env: 'ENRICHER_FROM_BEGINNING',

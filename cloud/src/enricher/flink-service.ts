@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
-import { CDC_TOPIC_PREFIX, systemClock, type Clock } from '@vitals/shared';
+import { systemClock, type Clock } from '@vitals/shared';
 import { exitNonZero } from '../kafka/consumer-supervisor.js';
 import { createLogger, type Logger } from '../logging.js';
 import { healthPlugin } from '../http/health.js';
@@ -67,7 +67,7 @@ export async function startFlinkEnricher(config: EnricherConfig, deps: FlinkEnri
             kafkaBrokers: config.kafkaBrokers,
             groupId: name,
             transactionalIdPrefix: name,
-            cdcTopicPrefix: CDC_TOPIC_PREFIX,
+            cdcTopicPrefix: config.cdcTopicPrefix,
             rawTopic: config.inputTopic,
             startFrom: config.fromBeginning ? 'earliest' : 'latest',
             ...deps.topics,

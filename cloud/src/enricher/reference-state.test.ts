@@ -18,6 +18,28 @@ describe('reference state', () => {
     expect(s.assignmentAt('MON-1', t('2026-11-25T07:59:59Z'))).toBeUndefined();
   });
 
+  it('refuses a row that does not match its table, keeping what it had (the fuzz suite found an object patient_id stopping the partition)', () => {
+    const s = ward();
+    const good = assignment(IDS.assignA, IDS.bedA, '2026-11-25T08:00:00Z', null);
+    expect(s.apply('device_assignments', upsert(good))).toEqual({ applied: true });
+    const revision = s.revision;
+    for (const bad of [
+      { ...good, patient_id: { id: 'nested' } },
+      { ...good, device_id: 5 },
+      { ...good, valid_to: 1e308 },
+      { ...good, customer_id: null },
+    ]) {
+      const r = s.apply('device_assignments', upsert(bad, 1, 'u'));
+      expect(r.applied).toBe(false);
+      expect(r.problem).toMatch(/^row of device_assignments does not match its schema: \//);
+    }
+    expect(s.apply('devices', upsert({ id: 'MON-1', customer_id: [] }, 1, 'u')).problem).toMatch(/customer_id/);
+    expect(s.apply('alert_thresholds', upsert({ id: 'r9', customer_id: IDS.customer, scope: 'ward' }, 1)).applied).toBe(false);
+    expect(s.revision).toBe(revision);
+    expect(s.assignmentAt('MON-1', t('2026-11-25T09:00:00Z'))?.patientId).toBe(IDS.patient);
+    expect(s.device('MON-1')?.customer_id).toBe(IDS.customer);
+  });
+
   it('ends an assignment on delete and forgets a deleted device', () => {
     const s = ward();
     s.apply('device_assignments', remove(assignment(IDS.assignA, IDS.bedA, '2026-11-25T08:00:00Z', null)));

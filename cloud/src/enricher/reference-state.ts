@@ -2,7 +2,8 @@
  * The enricher's reference state, rebuilt from the Debezium topics: customers, departments, beds, patients,
  * devices, device assignments (with their own validity intervals) and alarm rules (versioned by the commit
  * time Debezium reports, so a rule change applies to readings measured after it committed). Applying the same
- * events again changes nothing. Pure: no I/O, time comes in as arguments.
+ * events again changes nothing. A row that does not match its table's schema (reference-rows.ts) is refused with
+ * a problem. Pure: no I/O, time comes in as arguments.
  */
 import {
   effectiveBands,
@@ -13,6 +14,7 @@ import {
   type ThresholdBand,
   type CdcTable,
 } from '@vitals/shared';
+import { rowProblem } from './reference-rows.js';
 
 export interface CustomerRow {
   id: string;
@@ -131,8 +133,11 @@ export class ReferenceState {
     if (event.kind === 'ignored' || event.kind === 'tombstone') return { applied: false };
     const id = String((event.kind === 'upsert' ? event.row.id : (event.before?.id ?? event.key.id)) ?? '');
     if (!id) return { applied: false, problem: 'event without an id' };
-    this.revisionCounter++;
     const row = event.kind === 'upsert' ? event.row : null;
+    // A row that does not match its table's shape is refused; the state keeps what it had for that id.
+    const problem = row === null ? undefined : rowProblem(table, row);
+    if (problem) return { applied: false, problem };
+    this.revisionCounter++;
     switch (table) {
       case 'customers':
         return this.put(this.customers, id, row as CustomerRow | null);

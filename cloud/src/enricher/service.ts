@@ -104,7 +104,13 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
     cdc = await startCdcFollower(
       kafka,
       state,
-      { groupPrefix: config.groupId, barrierCacheMs: 100, bootstrapTimeoutMs: 120_000, historyMs: config.historyMs },
+      {
+        groupPrefix: config.groupId,
+        topicPrefix: config.cdcTopicPrefix,
+        barrierCacheMs: 100,
+        bootstrapTimeoutMs: 120_000,
+        historyMs: config.historyMs,
+      },
       { log, clock },
     );
     // Bootstrap first: no reading is joined before the reference topics have been read to their end.

@@ -17,7 +17,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { GATEWAY_ID_PATTERN } from '@vitals/shared';
+import { createConnectGate, GATEWAY_ID_PATTERN } from '@vitals/shared';
 import type { Logger } from '../../logging.js';
 import { ConfigServiceErrors } from '../errors.js';
 import type { ConfigTransport, TransportEvents } from './transport.js';
@@ -52,12 +52,44 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Con
   const { log } = o;
   /** Client -> gateway id and the token hash it authenticated with. */
   const sessions = new WeakMap<Client, { gatewayId: string; tokenHash: string }>();
+  /** Packets sent before the CONNACK wait in the authorize hooks for the CONNECT's outcome. */
+  const gate = createConnectGate<Client>();
   const byGateway = new Map<string, Set<Client>>();
+
+  type AedesOptions = NonNullable<Parameters<typeof Aedes.createBroker>[0]>;
+  const authorizeSubscribeNow: NonNullable<AedesOptions['authorizeSubscribe']> = (client, sub, cb) => {
+    const s = client ? sessions.get(client) : undefined;
+    if (s && mayGatewaySubscribe(s.gatewayId, sub.topic)) return cb(null, sub);
+    log.warn({ gatewayId: s?.gatewayId, topic: sub.topic }, 'gateway subscription refused');
+    cb(null, null);
+  };
+  const authorizePublishNow: NonNullable<AedesOptions['authorizePublish']> = (client, packet, cb) => {
+    if (!client) return cb(null); // the service's own publishes
+    const s = sessions.get(client);
+    if (!s || !mayGatewayPublish(s.gatewayId, packet.topic)) {
+      log.warn({ gatewayId: s?.gatewayId, topic: packet.topic }, 'gateway publish refused; closing its connection');
+      return cb(ConfigServiceErrors.CONFIG_ERR_TOPIC_DENIED(s?.gatewayId ?? client.id, 'publish to', packet.topic));
+    }
+    (packet as PublishPacket).retain = false;
+    o.events.onAck(s.gatewayId, packet.payload as Buffer).then(
+      () => cb(null),
+      (err: unknown) => cb(err as Error),
+    );
+  };
 
   const broker = await Aedes.createBroker({
     id: 'vitals-config',
     maxClientsIdLength: 128,
-    authenticate(client, username, password, done) {
+    // Marks the CONNECT as being checked from its first moment (aedes calls authenticate a tick later).
+    preConnect(client, _packet, callback) {
+      gate.begin(client, client.conn);
+      callback(null, true);
+    },
+    authenticate(client, username, password, callback) {
+      const done: typeof callback = (err, ok) => {
+        callback(err, ok);
+        gate.end(client);
+      };
       const gatewayId = username ?? '';
       if (!GATEWAY_ID.test(gatewayId) || !password || password.length === 0) {
         log.warn({ clientId: client.id }, 'gateway refused at MQTT connect: no gateway id or token');
@@ -81,23 +113,12 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Con
       );
     },
     authorizeSubscribe(client, sub, cb) {
-      const s = sessions.get(client);
-      if (s && mayGatewaySubscribe(s.gatewayId, sub.topic)) return cb(null, sub);
-      log.warn({ gatewayId: s?.gatewayId, topic: sub.topic }, 'gateway subscription refused');
-      cb(null, null);
+      if (client && !sessions.has(client)) return gate.afterConnect(client, () => authorizeSubscribeNow(client, sub, cb));
+      authorizeSubscribeNow(client, sub, cb);
     },
     authorizePublish(client, packet, cb) {
-      if (!client) return cb(null); // the service's own publishes
-      const s = sessions.get(client);
-      if (!s || !mayGatewayPublish(s.gatewayId, packet.topic)) {
-        log.warn({ gatewayId: s?.gatewayId, topic: packet.topic }, 'gateway publish refused; closing its connection');
-        return cb(ConfigServiceErrors.CONFIG_ERR_TOPIC_DENIED(s?.gatewayId ?? client.id, 'publish to', packet.topic));
-      }
-      (packet as PublishPacket).retain = false;
-      o.events.onAck(s.gatewayId, packet.payload as Buffer).then(
-        () => cb(null),
-        (err: unknown) => cb(err as Error),
-      );
+      if (client && !sessions.has(client)) return gate.afterConnect(client, () => authorizePublishNow(client, packet, cb));
+      authorizePublishNow(client, packet, cb);
     },
     // Acknowledgements are for the service only: nobody else receives them.
     authorizeForward(client, packet) {

@@ -10,7 +10,7 @@
  */
 import net from 'node:net';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import type { Clock } from '@vitals/shared';
+import { createConnectGate, type Clock } from '@vitals/shared';
 import type { Logger } from 'pino';
 import { EdgeErrors } from '../../errors.js';
 import type { LocalState } from '../../local-state.js';
@@ -56,10 +56,57 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       ),
   });
 
+  type AedesOptions = NonNullable<Parameters<typeof Aedes.createBroker>[0]>;
+  /** Packets sent before the CONNACK wait in the authorize hooks for the CONNECT's outcome. */
+  const gate = createConnectGate<Client>();
+  const authorizePublishNow: NonNullable<AedesOptions['authorizePublish']> = (client, packet, cb) => {
+    if (!client) return cb(null);
+    const identity = identities.get(client);
+    const t = topics.parse(packet.topic);
+    const isWill = packet === (client as Client & { will?: unknown }).will;
+    if (identity === undefined || !t || t.deviceId !== identity) {
+      refused.add(packet);
+      const detail = `${identity ?? client.id} may not publish to ${packet.topic}`;
+      if (isWill) return cb(null);
+      return handler.refuse(identity, { reason: 'DEVICE_NOT_AUTHORISED', detail, payload: packet.payload as Buffer }, cb);
+    }
+    if (t.kind === 'status') {
+      const status = parsePresence(packet.payload as Buffer);
+      if (status) o.state.setPresence({ deviceId: identity, status, atMs: o.clock.now(), via: isWill ? 'will' : 'status' });
+      return cb(null);
+    }
+    if (packet.topic === topics.settings(identity)) {
+      // Settings come from the gateway (the applied configuration), never from the device itself.
+      refused.add(packet);
+      (packet as PublishPacket).retain = false;
+      log.warn({ deviceId: identity, topic: packet.topic }, 'device publish to its settings topic ignored');
+      return cb(null);
+    }
+    if (t.kind !== 'readings') return cb(null);
+    // Readings are not retained by the broker: the buffer is where they live.
+    (packet as PublishPacket).retain = false;
+    handler.readings(identity, packet.payload as Buffer, cb);
+  };
+  const authorizeSubscribeNow: NonNullable<AedesOptions['authorizeSubscribe']> = (client, sub, cb) => {
+    const identity = identities.get(client);
+    if (identity !== undefined && topics.isOwnSubtree(identity, sub.topic)) return cb(null, sub);
+    log.warn({ clientId: client.id, topic: sub.topic }, 'subscription outside the device subtree refused');
+    cb(null, null);
+  };
+
   const broker: Aedes = await Aedes.createBroker({
     id: o.gatewayId,
     maxClientsIdLength: 64,
-    authenticate(client, username, password, done) {
+    // Marks the CONNECT as being checked from its first moment (aedes calls authenticate a tick later).
+    preConnect(client, _packet, callback) {
+      gate.begin(client, client.conn);
+      callback(null, true);
+    },
+    authenticate(client, username, password, callback) {
+      const done: typeof callback = (err, ok) => {
+        callback(err, ok);
+        gate.end(client);
+      };
       o.auth.authenticate(client.id, username, password).then(
         (r) => {
           if (r.ok) {
@@ -75,38 +122,12 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       );
     },
     authorizePublish(client, packet, cb) {
-      if (!client) return cb(null);
-      const identity = identities.get(client);
-      const t = topics.parse(packet.topic);
-      const isWill = packet === (client as Client & { will?: unknown }).will;
-      if (identity === undefined || !t || t.deviceId !== identity) {
-        refused.add(packet);
-        const detail = `${identity ?? client.id} may not publish to ${packet.topic}`;
-        if (isWill) return cb(null);
-        return handler.refuse(identity, { reason: 'DEVICE_NOT_AUTHORISED', detail, payload: packet.payload as Buffer }, cb);
-      }
-      if (t.kind === 'status') {
-        const status = parsePresence(packet.payload as Buffer);
-        if (status) o.state.setPresence({ deviceId: identity, status, atMs: o.clock.now(), via: isWill ? 'will' : 'status' });
-        return cb(null);
-      }
-      if (packet.topic === topics.settings(identity)) {
-        // Settings come from the gateway (the applied configuration), never from the device itself.
-        refused.add(packet);
-        (packet as PublishPacket).retain = false;
-        log.warn({ deviceId: identity, topic: packet.topic }, 'device publish to its settings topic ignored');
-        return cb(null);
-      }
-      if (t.kind !== 'readings') return cb(null);
-      // Readings are not retained by the broker: the buffer is where they live.
-      (packet as PublishPacket).retain = false;
-      handler.readings(identity, packet.payload as Buffer, cb);
+      if (client && !identities.has(client)) return gate.afterConnect(client, () => authorizePublishNow(client, packet, cb));
+      authorizePublishNow(client, packet, cb);
     },
     authorizeSubscribe(client, sub, cb) {
-      const identity = identities.get(client);
-      if (identity !== undefined && topics.isOwnSubtree(identity, sub.topic)) return cb(null, sub);
-      log.warn({ clientId: client.id, topic: sub.topic }, 'subscription outside the device subtree refused');
-      cb(null, null);
+      if (client && !identities.has(client)) return gate.afterConnect(client, () => authorizeSubscribeNow(client, sub, cb));
+      authorizeSubscribeNow(client, sub, cb);
     },
     authorizeForward(_client, packet: AedesPublishPacket) {
       return refused.has(packet) ? null : packet;

@@ -199,6 +199,8 @@ describe('the Flink enricher job', () => {
     );
     const byId = (es: EnrichedReading[]) => Object.fromEntries(es.map((e) => [e.reading.readingId, comparable(e)] as const));
     expect(flinkOut).toHaveLength(enrichedCount);
+    // At the parallelism of the input (2 partitions): each reading's device and patient keys cross subtasks.
+    expect((await jm.job(jobId!)).parallelism).toBe(2);
     expect(byId(flinkOut)).toEqual(byId(nodeOut));
 
     // The facts the comparison rests on, so that two engines wrong in the same way cannot pass.
@@ -300,5 +302,41 @@ describe('the Flink enricher job', () => {
       (e) => e.reading.readingId === late.readingId,
     );
     expect(fromNode?.bedLabel).toBe('A');
+  });
+  it('a rule moved to another metric no longer applies to the one it left (both engines)', async () => {
+    const device = await hospital.device({ assignFrom: new Date(Date.now() - 3_600_000).toISOString() });
+    const patient = (
+      await hospital.db.query<{ patient_id: string }>('SELECT patient_id FROM device_assignments WHERE device_id = $1', [device])
+    ).rows[0]!.patient_id;
+    const rule = (
+      await hospital.db.query<{ id: string }>(
+        `INSERT INTO alert_thresholds (customer_id, scope, patient_id, metric, high, priority)
+         VALUES ($1, 'patient', $2, 'heart_rate', 100, 'medium') RETURNING id`,
+        [hospital.customerId, patient],
+      )
+    ).rows[0]!.id;
+    await hospital.db.query("UPDATE alert_thresholds SET metric = 'resp_rate', high = 22 WHERE id = $1", [rule]);
+    const at = Date.now() + 1_000;
+    const hr = reading(device, at, { value: 110 });
+    const rr = reading(device, at + 1, { metric: 'resp_rate', value: 23, unit: '/min' });
+    await produce(
+      producer,
+      input,
+      [hr, rr].map((r) => ({ key: device, value: r })),
+    );
+    const ids = new Set([hr.readingId, rr.readingId]);
+    const mine = (rs: readonly { value: string | null }[]) =>
+      parse<EnrichedReading>(rs).filter((e) => ids.has(e.reading.readingId));
+    const fromFlink = mine(await consumeUntil([flinkEnriched], (rs) => mine(rs).length === 2, { timeoutMs: 60_000 }));
+    const fromNode = mine(
+      await consumeUntil([TOPICS.enrichedReadings], (rs) => mine(rs).length === 2, { since, timeoutMs: 60_000 }),
+    );
+    const thresholdOf = (es: EnrichedReading[], id: string) => es.find((e) => e.reading.readingId === id)?.threshold;
+    // Heart rate 110: the catalog's bands again (medium above 120), so normal.
+    expect(thresholdOf(fromFlink, hr.readingId)).toEqual({ state: 'normal' });
+    expect(thresholdOf(fromFlink, rr.readingId)).toEqual({ state: 'high', priority: 'medium', scope: 'patient', high: 22 });
+    expect(fromFlink.map(comparable).sort((a, b) => a.reading.metric.localeCompare(b.reading.metric))).toEqual(
+      fromNode.map(comparable).sort((a, b) => a.reading.metric.localeCompare(b.reading.metric)),
+    );
   });
 });

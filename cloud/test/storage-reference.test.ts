@@ -80,6 +80,16 @@ describe('validation', () => {
     const empty = await f.call('PATCH', `/v1/patients/${t.patientId}`, { token: t.adminToken, body: {} });
     expect(empty.status).toBe(400);
   });
+
+  it('answers 400, not 500, for a NUL character in a filter or a body (found by the fuzz suite)', async () => {
+    const list = await f.call('GET', '/v1/departments?limit=159&code=%00', { token: t.clinicianToken });
+    expect({ status: list.status, code: list.body.code }).toEqual({ status: 400, code: 'CLOUD_ERR_VALIDATION' });
+    expect(list.body.message).toMatch(/NUL/);
+    const created = await f.call('POST', '/v1/patients', { token: t.adminToken, body: { mrn: 'NUL-\u0000-1' } });
+    expect({ status: created.status, code: created.body.code }).toEqual({ status: 400, code: 'CLOUD_ERR_VALIDATION' });
+    // The service goes on answering.
+    expect((await f.call('GET', '/v1/departments?limit=1', { token: t.clinicianToken })).status).toBe(200);
+  });
 });
 
 describe('ETag and If-Match', () => {

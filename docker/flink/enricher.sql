@@ -89,7 +89,7 @@ CREATE TEMPORARY TABLE cdc_devices (
   'connector' = 'kafka',
   'topic' = '${CDC_PREFIX}.public.devices;${CDC_PREFIX}.public.cdc_heartbeat',
   'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
-  'properties.group.id' = '${GROUP_ID}',
+  'properties.group.id' = '${GROUP_ID}-devices',
   'scan.startup.mode' = 'earliest-offset',
   'scan.watermark.idle-timeout' = '${IDLE_TIMEOUT}',
   'format' = 'json',
@@ -109,7 +109,7 @@ CREATE TEMPORARY TABLE cdc_beds (
   'connector' = 'kafka',
   'topic' = '${CDC_PREFIX}.public.beds;${CDC_PREFIX}.public.cdc_heartbeat',
   'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
-  'properties.group.id' = '${GROUP_ID}',
+  'properties.group.id' = '${GROUP_ID}-beds',
   'scan.startup.mode' = 'earliest-offset',
   'scan.watermark.idle-timeout' = '${IDLE_TIMEOUT}',
   'format' = 'json',
@@ -130,7 +130,7 @@ CREATE TEMPORARY TABLE cdc_assignments (
   'connector' = 'kafka',
   'topic' = '${CDC_PREFIX}.public.device_assignments;${CDC_PREFIX}.public.cdc_heartbeat',
   'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
-  'properties.group.id' = '${GROUP_ID}',
+  'properties.group.id' = '${GROUP_ID}-assignments',
   'scan.startup.mode' = 'earliest-offset',
   'scan.watermark.idle-timeout' = '${IDLE_TIMEOUT}',
   'format' = 'json',
@@ -152,7 +152,7 @@ CREATE TEMPORARY TABLE cdc_thresholds (
   'connector' = 'kafka',
   'topic' = '${CDC_PREFIX}.public.alert_thresholds;${CDC_PREFIX}.public.cdc_heartbeat',
   'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
-  'properties.group.id' = '${GROUP_ID}',
+  'properties.group.id' = '${GROUP_ID}-thresholds',
   'scan.startup.mode' = 'earliest-offset',
   'scan.watermark.idle-timeout' = '${IDLE_TIMEOUT}',
   'format' = 'json',
@@ -187,19 +187,29 @@ SELECT device_id, assignment_id, customer_id, patient_id, bed_id, valid_from, va
   FROM cdc_assignments WHERE `source`.`table` = 'device_assignments')
 WHERE rn = 1;
 
--- One version per rule: its target (patient, department or customer id) and priority, and its metric; a
--- deleted or disabled rule is a version without limits.
+-- Rule changes by key: its target (patient, department or customer id) and priority, and its metric. A deleted
+-- or disabled rule is a version without limits; so is the old key of a rule that a change moved to another
+-- target, priority or metric.
+CREATE TEMPORARY VIEW threshold_changes AS
+SELECT COALESCE(`after`.patient_id, `after`.department_id, `after`.customer_id) || '/' || `after`.priority AS rule_key,
+       `after`.metric AS metric, COALESCE(`after`.enabled, FALSE) AS active, `after`.low AS low, `after`.high AS high, rt
+FROM cdc_thresholds WHERE `source`.`table` = 'alert_thresholds' AND `after`.id IS NOT NULL
+UNION ALL
+SELECT COALESCE(`before`.patient_id, `before`.department_id, `before`.customer_id) || '/' || `before`.priority,
+       `before`.metric, FALSE, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), rt
+FROM cdc_thresholds
+WHERE `source`.`table` = 'alert_thresholds' AND `before`.id IS NOT NULL
+  AND (`after`.id IS NULL
+       OR COALESCE(`after`.patient_id, `after`.department_id, `after`.customer_id) || '/' || `after`.priority
+            || '/' || `after`.metric
+          <> COALESCE(`before`.patient_id, `before`.department_id, `before`.customer_id) || '/' || `before`.priority
+            || '/' || `before`.metric);
+
 CREATE TEMPORARY VIEW threshold_versions AS
 SELECT rule_key, metric, active, low, high, rt FROM (
   SELECT rule_key, metric, active, low, high, rt,
          ROW_NUMBER() OVER (PARTITION BY rule_key, metric ORDER BY rt DESC) AS rn
-  FROM (
-    SELECT COALESCE(`after`.patient_id, `after`.department_id, `after`.customer_id,
-                    `before`.patient_id, `before`.department_id, `before`.customer_id)
-             || '/' || COALESCE(`after`.priority, `before`.priority) AS rule_key,
-           COALESCE(`after`.metric, `before`.metric) AS metric,
-           COALESCE(`after`.enabled, FALSE) AS active, `after`.low AS low, `after`.high AS high, rt
-    FROM cdc_thresholds WHERE `source`.`table` = 'alert_thresholds'))
+  FROM threshold_changes)
 WHERE rn = 1;
 
 -- Each record checked as the Node engine's decodeRawReading does (the reason of the first check that fails).

@@ -11,6 +11,10 @@ export const PG_CODES = Object.freeze({
   checkViolation: '23514',
   notNullViolation: '23502',
   invalidTextRepresentation: '22P02',
+  /** A NUL (0x00) in a text parameter: PostgreSQL text cannot hold one. */
+  characterNotInRepertoire: '22021',
+  /** `\u0000` inside a jsonb value, likewise. */
+  untranslatableCharacter: '22P05',
   queryCanceled: '57014',
 });
 

@@ -41,6 +41,8 @@ export interface JobSummary {
   readonly endTime?: number;
   /** Subtasks running, of all (a RUNNING job may still be deploying some). */
   readonly tasks: { readonly running: number; readonly total: number };
+  /** The highest parallelism of its operators (only from `job(id)`, which lists them). */
+  readonly parallelism?: number;
 }
 
 export interface CheckpointSummary {
@@ -116,6 +118,7 @@ function toJob(j: RawJob): JobSummary {
     startTime: j['start-time'],
     ...(end !== undefined && end > 0 ? { endTime: end } : {}),
     tasks,
+    ...(j.vertices ? { parallelism: Math.max(0, ...j.vertices.map((v) => v.parallelism)) } : {}),
   };
 }
 

@@ -66,6 +66,9 @@ export function mapPgError(err: unknown, retryAfterSeconds = 5): VitalsError | u
     case PG_CODES.checkViolation:
     case PG_CODES.notNullViolation:
       return CloudErrors.CLOUD_ERR_VALIDATION(`violates ${constraint || 'a constraint'}`);
+    case PG_CODES.characterNotInRepertoire:
+    case PG_CODES.untranslatableCharacter:
+      return CloudErrors.CLOUD_ERR_VALIDATION('text cannot contain a NUL character (\\u0000)');
     case PG_CODES.invalidTextRepresentation:
     case '22007':
     case '22008':

@@ -14,9 +14,9 @@
 --   * alert thresholds, keyed by (target, metric, priority) as the unique index `alert_thresholds_one_rule`:
 --     from their commit time (from the beginning of time when read by the initial snapshot).
 -- The reference side's watermark is the commit time of the change events, and each reference source also
--- reads the CDC heartbeat topic, whose commits move it while nothing changes: a reading is joined once the heartbeat has passed its measured time, so no change committed
--- before it can be missed (the Node engine's hold, done by Flink's watermarks). An idle topic stops holding
--- back the join after ${IDLE_TIMEOUT}.
+-- reads the CDC heartbeat topic, whose commits move it while nothing changes: a reading is joined once the
+-- heartbeat has passed its measured time, so no change committed before it can be missed (the Node engine's
+-- hold, done by Flink's watermarks). An idle topic stops holding back the join after ${IDLE_TIMEOUT}.
 
 SET 'table.local-time-zone' = 'UTC';
 SET 'pipeline.name' = '${JOB_NAME}';
@@ -42,8 +42,9 @@ CREATE TEMPORARY TABLE raw_readings (
         || REGEXP_EXTRACT(JSON_VALUE(payload, '$.measuredAt'), '^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)', 2) || '.'
         || SUBSTRING(RPAD(COALESCE(REGEXP_EXTRACT(JSON_VALUE(payload, '$.measuredAt'), '\.(\d+)', 1), ''), 3, '0')
                      FROM 1 FOR 3))),
-  -- Event time: measuredAt. A record without a readable one (a dead letter, which joins nothing) gets the
-  -- epoch, so it cannot move the watermark and make the readings after it late.
+  -- Event time: measuredAt, parsed as above (a computed column cannot use another, hence the repetition). A
+  -- record without a readable one (a dead letter, which joins nothing) gets the epoch, so it cannot move the
+  -- watermark and make the readings after it late.
   rt AS COALESCE(
     TIMESTAMPADD(MINUTE,
       CASE WHEN REGEXP(JSON_VALUE(payload, '$.measuredAt'), '${ISO_INSTANT_PATTERN}') THEN

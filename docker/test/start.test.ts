@@ -87,8 +87,13 @@ describe('vitals start', () => {
 
   it('stops every process it started on Ctrl-C, also when pressed twice, freeing every port', async () => {
     child.kill('SIGINT');
-    // An impatient second press must not kill the supervisor and leave the services behind.
-    await sleep(300);
+    // An impatient second press, while the clean stop is under way, must not kill the supervisor and leave the
+    // services behind. Pressed as soon as the first one shows (a fixed pause could outlast a fast stop).
+    await waitFor(() => output().includes('interrupted: stopping'), {
+      what: 'the first Ctrl-C',
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     child.kill('SIGINT');
     const code = await Promise.race([exit, sleep(90_000).then(() => 'timeout' as const)]);
     expect(code).toBe(0);

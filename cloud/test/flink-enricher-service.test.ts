@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import pino from 'pino';
 import type { EnrichedReading, Reading } from '@vitals/shared';
-import { consumeUntil, ensureFlinkCluster, uniqueSuffix } from '@vitals/stack/testing';
+import { consumeUntil, createTopic, ensureFlinkCluster, testStackConfig, uniqueSuffix } from '@vitals/stack/testing';
 import { jobManagerClient } from '../src/flink/index.js';
 import { loadEnricherConfig } from '../src/enricher/config.js';
 import { flinkEnricherJobName, startFlinkEnricher, type RunningFlinkEnricher } from '../src/enricher/flink-service.js';
@@ -35,13 +35,7 @@ beforeAll(async () => {
   ({ restUrl } = await ensureFlinkCluster());
   hospital = await createHospital();
   input = await createInputTopic(kafka, 2);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [enrichedTopic, dlqTopic].map((topic) => ({ topic, numPartitions: 2 })),
-  });
-  await admin.disconnect();
+  for (const topic of [enrichedTopic, dlqTopic]) await createTopic(testStackConfig().kafkaBrokers, topic, 2);
   producer = kafka.producer();
   await producer.connect();
 }, 240_000);

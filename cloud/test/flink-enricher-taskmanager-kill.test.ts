@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { CDC_TOPIC_PREFIX, waitFor, type EnrichedReading, type Reading } from '@vitals/shared';
-import { consumeUntil, ensureFlinkCluster, killFlinkProcess, testStackConfig, uniqueSuffix } from '@vitals/stack/testing';
+import {
+  consumeUntil,
+  createTopic,
+  ensureFlinkCluster,
+  killFlinkProcess,
+  testStackConfig,
+  uniqueSuffix,
+} from '@vitals/stack/testing';
 import { jobManagerClient, sqlGatewayClient, type JobManagerClient } from '../src/flink/index.js';
 import { submitEnricherJob } from '../src/flink/enricher-job.js';
 import {
@@ -34,13 +41,7 @@ beforeAll(async () => {
   jm = jobManagerClient(restUrl);
   hospital = await createHospital();
   input = await createInputTopic(kafka, 2);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [enrichedTopic, dlqTopic].map((topic) => ({ topic, numPartitions: 2 })),
-  });
-  await admin.disconnect();
+  for (const topic of [enrichedTopic, dlqTopic]) await createTopic(testStackConfig().kafkaBrokers, topic, 2);
   producer = kafka.producer();
   await producer.connect();
   jobId = await submitEnricherJob(sqlGatewayClient(gatewayUrl), {

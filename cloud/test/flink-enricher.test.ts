@@ -11,6 +11,7 @@ import pino from 'pino';
 import { CDC_TOPIC_PREFIX, TOPICS, type DeadLetter, type EnrichedReading, type Reading } from '@vitals/shared';
 import {
   consumeUntil,
+  createTopic,
   ensureFlinkCluster,
   markTopicEnds,
   testStackConfig,
@@ -46,19 +47,12 @@ let input: string;
 let jobId: string | undefined;
 let since: TopicMarks;
 
-async function createTopics(...topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 2 })) });
-  await admin.disconnect();
-}
-
 beforeAll(async () => {
   await ensureFlinkCluster();
   since = await markTopicEnds([TOPICS.enrichedReadings, TOPICS.readingsDlq]);
   hospital = await createHospital();
   input = await createInputTopic(kafka, 2);
-  await createTopics(flinkEnriched, flinkDlq);
+  for (const topic of [flinkEnriched, flinkDlq]) await createTopic(stackConfig.kafkaBrokers, topic, 2);
   producer = kafka.producer();
   await producer.connect();
   const group = `flink-diff-node-${sfx}`;

@@ -11,6 +11,11 @@ export const TOPICS = Object.freeze({
   readingsDlq: 'readings-dlq',
   /** Readings that arrived after their window closed, key: patient id, value: `EnrichedReading` JSON. */
   lateReadings: 'late-readings',
+  /**
+   * Window rows of the Flink analytics job (STREAM_ENGINE=flink), upsert-keyed by (query, group, metric, window
+   * start), value: the row as JSON; the analytics service applies them to PostgreSQL.
+   */
+  windowResults: 'window-results',
 });
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -57,6 +62,7 @@ export function topicSpecs(opts: { readingPartitions?: number } = {}): TopicSpec
     { name: TOPICS.alerts, partitions: 3, config: { 'retention.ms': week } },
     { name: TOPICS.readingsDlq, partitions: 3, config: { 'retention.ms': String(30 * 24 * 3_600_000) } },
     { name: TOPICS.lateReadings, partitions: 3, config: { 'retention.ms': week } },
+    { name: TOPICS.windowResults, partitions: p, config: { 'retention.ms': week } },
     ...CDC_TABLES.map((t) => ({
       name: cdcTopic(t),
       partitions: 1,

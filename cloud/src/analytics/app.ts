@@ -43,6 +43,17 @@ const StatusBody = Type.Object(
         watermark: Type.Union([Type.String(), Type.Null()]),
       }),
     ),
+    engine: Type.Union([Type.Literal('node'), Type.Literal('flink')]),
+    job: Type.Optional(
+      Type.Object({
+        id: Type.String(),
+        name: Type.String(),
+        state: Type.String(),
+        started: Type.String(),
+        checkpoints: Type.Integer(),
+        lastCheckpointAt: Type.Union([Type.String(), Type.Null()]),
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -70,7 +81,9 @@ async function analyticsApp(app: FastifyInstance, { deps }: { deps: AnalyticsDep
       postgres: () => pingPg(deps.pool),
       kafka: () => deps.kafkaProbe.check(),
       consumer: async () => {
-        if (!deps.status().consuming) throw new Error('the consumer is not running');
+        const s = deps.status();
+        if (!s.consuming) throw new Error('the consumer is not running');
+        if (s.job && s.job.state !== 'RUNNING') throw new Error(`Flink job ${s.job.id} is ${s.job.state}`);
       },
     },
     timeoutMs: 5_000,

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, TOPICS, parse, readConfig, type ConfigOf } from '@vitals/shared';
-import { cloudCommonSettings } from '../config.js';
+import { cloudCommonSettings, streamEngineSettings } from '../config.js';
 
 /** The repository root: relative paths of settings resolve against it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -40,6 +40,12 @@ export const analyticsSettings = {
     env: 'ANALYTICS_DLQ_TOPIC',
     default: TOPICS.readingsDlq,
     doc: 'Topic that receives input records that are not enriched readings (reason MALFORMED)',
+    parse: parse.nonEmpty,
+  },
+  resultsTopic: {
+    env: 'ANALYTICS_RESULTS_TOPIC',
+    default: TOPICS.windowResults,
+    doc: 'With STREAM_ENGINE=flink: topic of window rows the Flink job writes and this service applies to PostgreSQL',
     parse: parse.nonEmpty,
   },
   queriesFile: {
@@ -146,7 +152,7 @@ export const analyticsSettings = {
   },
 } as const;
 
-export const analyticsConfigSettings = { ...cloudCommonSettings, ...analyticsSettings };
+export const analyticsConfigSettings = { ...cloudCommonSettings, ...streamEngineSettings, ...analyticsSettings };
 export type AnalyticsConfig = ConfigOf<typeof analyticsConfigSettings>;
 
 export function loadAnalyticsConfig(

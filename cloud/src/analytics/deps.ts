@@ -21,6 +21,16 @@ export interface AnalyticsStatus {
   readonly consuming: boolean;
   readonly listening: boolean;
   readonly partitions: readonly PartitionStatus[];
+  readonly engine: 'node' | 'flink';
+  /** With the Flink engine: the windows job, as last seen by its watch. */
+  readonly job?: {
+    readonly id: string;
+    readonly name: string;
+    readonly state: string;
+    readonly started: string;
+    readonly checkpoints: number;
+    readonly lastCheckpointAt: string | null;
+  };
 }
 
 export interface AnalyticsDeps {

@@ -16,10 +16,14 @@ export interface MaintenanceDeps {
   readonly onChanges: ChangeListener;
 }
 
-export function startMaintenance(d: MaintenanceDeps, o: { tickMs: number; retentionIntervalMs: number }): { stop(): void } {
+export function startMaintenance(
+  d: MaintenanceDeps,
+  o: { tickMs: number; retentionIntervalMs: number; closeDepartments?: boolean },
+): { stop(): void } {
   let closing = false;
   const closer = d.clock.setInterval(() => {
-    if (closing) return;
+    // With the Flink engine the job closes every window itself.
+    if (closing || o.closeDepartments === false) return;
     closing = true;
     d.sink
       .closeDepartments()

@@ -20,12 +20,16 @@ import { createKafkaClient } from '../kafka/client.js';
 import { createClusterProbe } from '../kafka/cluster-probe.js';
 import { exitNonZero } from '../kafka/consumer-supervisor.js';
 import { createIdempotentProducer } from '../kafka/idempotent-producer.js';
+import { submitAnalyticsJob } from '../flink/analytics-job.js';
+import { jobManagerClient, sqlGatewayClient } from '../flink/index.js';
+import { startManagedJob, type ManagedJob } from '../flink/job-lifecycle.js';
 import { createLogger, type Logger } from '../logging.js';
 import { createDependencyGuard } from '../resilience/dependency-guard.js';
 import analyticsApp from './app.js';
 import type { AnalyticsConfig } from './config.js';
 import type { AnalyticsDeps } from './deps.js';
 import { AnalyticsErrors } from './errors.js';
+import { openResultTask } from './flink/result-task.js';
 import { createKafkaRecordPublisher } from './kafka/record-publisher.js';
 import { startConsumerRunner, type Runner } from './kafka/consumer-runner.js';
 import { startMaintenance } from './maintenance.js';
@@ -44,7 +48,14 @@ export interface RunningAnalytics {
   readonly instance: string;
   readonly app: FastifyInstance;
   readonly deps: AnalyticsDeps;
+  /** With STREAM_ENGINE=flink: the windows job this instance owns. */
+  readonly job?: ManagedJob;
   close(): Promise<void>;
+}
+
+/** The analytics job's name on the Flink cluster: one per consumer group. */
+export function flinkAnalyticsJobName(config: Pick<AnalyticsConfig, 'groupId'>): string {
+  return `${config.groupId}-flink`;
 }
 
 /** Windows of a reading stay open at most size + grace + bound after it was measured; the enricher drops repeats for 10 minutes. */
@@ -57,6 +68,7 @@ async function checkTopics(admin: Admin, config: AnalyticsConfig): Promise<void>
     [config.inputTopic, 'ANALYTICS_INPUT_TOPIC'],
     [config.lateTopic, 'ANALYTICS_LATE_TOPIC'],
     [config.deadLetterTopic, 'ANALYTICS_DLQ_TOPIC'],
+    ...(config.streamEngine === 'flink' ? ([[config.resultsTopic, 'ANALYTICS_RESULTS_TOPIC']] as Array<[string, string]>) : []),
   ];
   for (const [topic, env] of wanted) if (!existing.has(topic)) throw AnalyticsErrors.ANALYTICS_ERR_TOPIC_MISSING(topic, env);
 }
@@ -67,6 +79,7 @@ export async function startAnalytics(
 ): Promise<RunningAnalytics> {
   const clock = o.clock ?? systemClock;
   const log = o.log ?? createLogger({ level: config.logLevel, name: 'analytics' });
+  const flink = config.streamEngine === 'flink';
   const queries = loadQueriesFile(config.queriesFile);
   for (const q of queries) {
     if (q.window.sizeMs + q.graceMs + config.maxOutOfOrderMs > ENRICHER_DEDUPE_DEFAULT_MS) {
@@ -127,7 +140,8 @@ export async function startAnalytics(
   };
   const sink = new PgWindowStore(pool, {
     groupId: config.groupId,
-    topic: config.inputTopic,
+    // With Flink the stored positions are those of the job's results topic (the job keeps its input offsets).
+    topic: flink ? config.resultsTopic : config.inputTopic,
     queries,
     partitionCount: countPartitions,
     notifyAs: config.notify ? instance : undefined,
@@ -154,6 +168,7 @@ export async function startAnalytics(
   });
   let runner: Runner | undefined;
   let remote: RemoteChanges | undefined;
+  let job: ManagedJob | undefined;
   const deps: AnalyticsDeps = {
     config,
     log,
@@ -172,6 +187,19 @@ export async function startAnalytics(
       consuming: runner !== undefined,
       listening: remote?.connected ?? false,
       partitions: runner?.status() ?? [],
+      engine: flink ? 'flink' : 'node',
+      ...(job
+        ? {
+            job: {
+              id: job.lastStatus.jobId,
+              name: flinkAnalyticsJobName(config),
+              state: job.lastStatus.state,
+              started: job.lastStatus.started,
+              checkpoints: job.lastStatus.checkpoints,
+              lastCheckpointAt: job.lastStatus.lastCheckpointAt ? new Date(job.lastStatus.lastCheckpointAt).toISOString() : null,
+            },
+          }
+        : {}),
     }),
   };
 
@@ -203,10 +231,48 @@ export async function startAnalytics(
     }
     await admin.connect();
     await checkTopics(admin, config);
+    const publisher = createKafkaRecordPublisher(producer, {
+      inputTopic: flink ? config.resultsTopic : config.inputTopic,
+      lateTopic: config.lateTopic,
+      deadLetterTopic: config.deadLetterTopic,
+      clock,
+    });
+    // With NOTIFY every committed change (ours too) reaches the hub through the listener, in commit order.
+    const onChanges = (rows: Parameters<ChangeHub['publish']>[0]) => {
+      if (!config.notify) hub.publish(rows);
+    };
+    if (flink) {
+      const name = flinkAnalyticsJobName(config);
+      const gateway = sqlGatewayClient(config.flinkGatewayUrl);
+      job = await startManagedJob(
+        {
+          name,
+          submit: (recoveryPath) =>
+            submitAnalyticsJob(
+              gateway,
+              {
+                jobName: name,
+                kafkaBrokers: config.kafkaBrokers,
+                groupId: name,
+                transactionalIdPrefix: name,
+                inputTopic: config.inputTopic,
+                resultsTopic: config.resultsTopic,
+                lateTopic: config.lateTopic,
+                dlqTopic: config.deadLetterTopic,
+                startFrom: config.fromBeginning ? 'earliest' : 'latest',
+                maxOutOfOrderMs: config.maxOutOfOrderMs,
+              },
+              recoveryPath ? { recoveryPath } : {},
+            ),
+        },
+        { jm: jobManagerClient(config.flinkRestUrl), log, clock, onFatal: o.onFatal ?? exitNonZero },
+      );
+    }
+    const queryIds = new Set(queries.map((q) => q.id));
     runner = await startConsumerRunner(
       {
-        groupId: config.groupId,
-        topic: config.inputTopic,
+        groupId: flink ? `${config.groupId}-flink-results` : config.groupId,
+        topic: flink ? config.resultsTopic : config.inputTopic,
         queries,
         settings: {
           maxOutOfOrderMs: config.maxOutOfOrderMs,
@@ -224,17 +290,30 @@ export async function startAnalytics(
         log,
         clock,
         sink,
-        publisher: createKafkaRecordPublisher(producer, {
-          inputTopic: config.inputTopic,
-          lateTopic: config.lateTopic,
-          deadLetterTopic: config.deadLetterTopic,
-          clock,
-        }),
-        // With NOTIFY every committed change (ours too) reaches the hub through the listener, in commit order.
-        onChanges: (rows) => {
-          if (!config.notify) hub.publish(rows);
-        },
+        publisher,
+        onChanges,
         onStep: (r) => metrics.observeStep(r, clock.now()),
+        ...(flink
+          ? {
+              openTask: (partition: number, initial: () => Promise<bigint>) =>
+                openResultTask(
+                  partition,
+                  {
+                    store: sink,
+                    publisher,
+                    clock,
+                    queryIds,
+                    onChanges,
+                    onStep: (r) =>
+                      metrics.observeStep(
+                        { ...r, kind: 'batch', position: { nextOffset: 0n, eventTime: { watermark: null, maxEventTime: null } } },
+                        clock.now(),
+                      ),
+                  },
+                  initial,
+                ),
+            }
+          : {}),
         onReload: (_p, fenced) => metrics.reload(fenced),
         onAssignment: (ps) => metrics.assigned(ps.length),
         onConsumerCrash: (restarted) => metrics.consumerCrashes.inc({ restarted }),
@@ -243,6 +322,7 @@ export async function startAnalytics(
     );
   } catch (err) {
     await runner?.close();
+    await job?.close().catch(() => undefined);
     await remote?.close();
     await app.close().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
@@ -252,7 +332,7 @@ export async function startAnalytics(
 
   const maintenance = startMaintenance(
     { sink, clock, log, metrics, onChanges: (rows) => (config.notify ? undefined : hub.publish(rows)) },
-    { tickMs: config.tickIntervalMs, retentionIntervalMs: config.retentionIntervalMs },
+    { tickMs: config.tickIntervalMs, retentionIntervalMs: config.retentionIntervalMs, closeDepartments: !flink },
   );
 
   const address = app.server.address();
@@ -268,8 +348,11 @@ export async function startAnalytics(
     instance,
     app,
     deps,
+    ...(job ? { job } : {}),
     async close() {
       maintenance.stop();
+      // The job first (stop with a savepoint: its last rows are committed to the topic), then its applier.
+      await job?.close().catch((err: unknown) => log.warn({ err }, 'stopping the Flink job failed'));
       await runner?.close();
       await app.close();
       await remote?.close();

@@ -6,14 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { TOPICS } from '@vitals/shared';
 import { catalogSqlValues } from './catalog-sql.js';
-import { FlinkErrors } from './errors.js';
+import { submitSqlJob } from './sql-job.js';
 import { renderSql, splitStatements } from './sql-script.js';
 import type { SqlGatewayClient } from './sql-gateway.js';
 
 export const ENRICHER_SQL_FILE = fileURLToPath(new URL('../../../docker/flink/enricher.sql', import.meta.url));
 
 /** The measuredAt spellings the job reads: ISO-8601 with seconds, an optional fraction, Z or an offset. */
-const ISO_INSTANT_PATTERN = String.raw`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`;
+export const ISO_INSTANT_PATTERN = String.raw`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`;
 
 export interface EnricherJobOptions {
   readonly jobName: string;
@@ -65,20 +65,5 @@ export async function submitEnricherJob(
   o: EnricherJobOptions,
   opts: { recoveryPath?: string } = {},
 ): Promise<string> {
-  const statements = await enricherStatements(o);
-  const session = await gateway.openSession(
-    opts.recoveryPath ? { 'execution.state-recovery.path': opts.recoveryPath } : {},
-    o.jobName,
-  );
-  try {
-    let jobId: string | undefined;
-    for (const s of statements) {
-      const r = await session.execute(s);
-      if (r.jobId) jobId = r.jobId;
-    }
-    if (!jobId) throw FlinkErrors.FLINK_ERR_SQL_SCRIPT(ENRICHER_SQL_FILE, 'it started no job');
-    return jobId;
-  } finally {
-    await session.close();
-  }
+  return submitSqlJob(gateway, ENRICHER_SQL_FILE, await enricherStatements(o), o.jobName, opts.recoveryPath);
 }

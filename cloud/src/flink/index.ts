@@ -14,3 +14,4 @@ export {
 } from './job-manager.js';
 export { sqlGatewayClient, statementLabel, type SqlGatewayClient, type SqlSession, type StatementResult } from './sql-gateway.js';
 export { renderSql, splitStatements } from './sql-script.js';
+export { analyticsSqlOf, QUERIES_JSON_FILE, QUERIES_SQL_FILE } from './analytics-sql.js';

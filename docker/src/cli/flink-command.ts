@@ -1,9 +1,19 @@
 /**
  * `vitals flink jobs|savepoint|cancel`: the operator's view of the stream jobs on the Flink session cluster
  * (`FLINK_REST_URL`). A job is named by its id or by its name (the newest running job of that name).
+ * `vitals flink analytics-sql`: the analytics job's SQL generated from the window definitions.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { FlinkErrors, jobManagerClient, type JobManagerClient, type JobSummary } from '@vitals/cloud/flink';
+import {
+  analyticsSqlOf,
+  FlinkErrors,
+  jobManagerClient,
+  QUERIES_JSON_FILE,
+  QUERIES_SQL_FILE,
+  type JobManagerClient,
+  type JobSummary,
+} from '@vitals/cloud/flink';
 import { loadStackConfig } from '../config.js';
 import { fail } from './output.js';
 
@@ -112,6 +122,32 @@ export function flinkCommand(): Command {
           await jm.waitForState(job.id, ['CANCELED'], 60_000);
           process.stderr.write(`vitals: job ${job.id} (${job.name}) cancelled\n`);
         }
+      } catch (err) {
+        fail(err);
+      }
+    });
+  cmd
+    .command('analytics-sql')
+    .description(
+      'print the analytics job (Flink SQL) generated from the window definitions; --write updates docker/analytics/queries.sql',
+    )
+    .option('--write', 'write it to docker/analytics/queries.sql')
+    .option('--check', 'exit 1 when docker/analytics/queries.sql differs from what the definitions give')
+    .action((opts: { write?: boolean; check?: boolean }) => {
+      try {
+        const sql = analyticsSqlOf(QUERIES_JSON_FILE);
+        if (opts.check) {
+          const same = readFileSync(QUERIES_SQL_FILE, 'utf8') === sql;
+          process.stderr.write(
+            same
+              ? 'vitals: docker/analytics/queries.sql is up to date\n'
+              : 'vitals: docker/analytics/queries.sql is stale: run `npx vitals flink analytics-sql --write`\n',
+          );
+          process.exitCode = same ? 0 : 1;
+        } else if (opts.write) {
+          writeFileSync(QUERIES_SQL_FILE, sql);
+          process.stderr.write(`vitals: wrote ${QUERIES_SQL_FILE}\n`);
+        } else process.stdout.write(sql);
       } catch (err) {
         fail(err);
       }

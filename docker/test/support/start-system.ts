@@ -25,10 +25,28 @@ export async function allFree(ports: readonly number[]): Promise<boolean> {
   return (await Promise.all(ports.map(portIsFree))).every(Boolean);
 }
 
-/** An offset at which every port of a two-ward system is free now. */
+/**
+ * The lowest port the kernel hands out to outgoing connections. A listening port chosen inside that range can
+ * be taken by any client socket (a Kafka or PostgreSQL connection of a neighbouring service) between the check
+ * and the listen: one CI run failed so with EADDRINUSE.
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** An offset at which every port of a two-ward system is free now and below the kernel's ephemeral range. */
 export async function freeOffset(): Promise<number> {
+  const lowest = 10_000;
+  const highest = ephemeralLow() - 1 - Math.max(...allPorts(systemPorts(2, 0)));
+  if (highest < lowest) throw new Error(`no port offset below the ephemeral range (it starts at ${ephemeralLow()})`);
+  const steps = Math.floor((highest - lowest) / 20);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20_000 + Math.floor(Math.random() * 600) * 20;
+    const offset = lowest + Math.floor(Math.random() * (steps + 1)) * 20;
     if (await allFree(allPorts(systemPorts(2, offset)))) return offset;
   }
   throw new Error('no port offset with every port free');

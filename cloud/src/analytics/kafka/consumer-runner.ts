@@ -12,7 +12,8 @@ import { createCommittedConsumer, runCommittedConsumer, whileBeating } from '../
 import { superviseConsumer, type CrashBudget } from '../../kafka/consumer-supervisor.js';
 import type { Logger } from '../../logging.js';
 import type { InputRecord } from '../engine/partition-engine.js';
-import { openPartitionTask, type PartitionTask, type PartitionTaskDeps } from '../engine/partition-task.js';
+import { openPartitionTask, type PartitionTaskDeps } from '../engine/partition-task.js';
+import type { PartitionPosition } from '../sink/ports.js';
 import type { WatermarkSettings } from '../engine/watermark.js';
 import type { WindowQuery } from '../queries/compile.js';
 
@@ -30,7 +31,22 @@ export interface RunnerOptions {
   readonly crashBudget?: CrashBudget;
 }
 
+/**
+ * What the runner drives per partition: the window engine (`PartitionTask`), or with the Flink engine the
+ * applier of the job's window rows. Steps run one at a time; a failed step leaves the task to be rebuilt.
+ */
+export interface StreamTask {
+  readonly position: PartitionPosition;
+  /** Processes `records` and commits `nextOffset` with their outcome; false when the task was closed first. */
+  runBatch(records: readonly InputRecord[], nextOffset: bigint): Promise<boolean>;
+  /** Work on the clock (idle watermarks). */
+  tick(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface RunnerDeps extends PartitionTaskDeps {
+  /** Builds a partition's task from its stored position (default: the window engine of `queries`). */
+  readonly openTask?: (partition: number, initialOffset: () => Promise<bigint>) => Promise<StreamTask>;
   readonly kafka: Kafka;
   readonly log: Logger;
   /** A partition was rebuilt after a failure (`fenced`: another owner had committed it). */
@@ -57,7 +73,7 @@ export interface Runner {
 
 interface Runtime {
   readonly partition: number;
-  task: PartitionTask | undefined;
+  task: StreamTask | undefined;
   ready: Promise<void>;
   closed: boolean;
   /** Next offset last written to the group's Kafka offsets (informational). */
@@ -88,7 +104,10 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
     for (let attempt = 0; !rt.closed && running; attempt++) {
       try {
         const t0 = clock.now();
-        const task = await openPartitionTask(rt.partition, o.queries, o.settings, deps, () => initialOffset(rt.partition));
+        const initial = () => initialOffset(rt.partition);
+        const task = deps.openTask
+          ? await deps.openTask(rt.partition, initial)
+          : await openPartitionTask(rt.partition, o.queries, o.settings, deps, initial);
         if (rt.closed) return;
         rt.task = task;
         consumer.seek({ topic: o.topic, partition: rt.partition, offset: task.position.nextOffset.toString() });
@@ -125,7 +144,7 @@ export async function startConsumerRunner(o: RunnerOptions, deps: RunnerDeps): P
   }
 
   /** After a failed step of `failed`: the task goes, a new one is built from what the store committed. */
-  async function reload(rt: Runtime, failed: PartitionTask, err: unknown): Promise<void> {
+  async function reload(rt: Runtime, failed: StreamTask, err: unknown): Promise<void> {
     if (rt.task !== failed) return rt.ready; // already rebuilt (or being rebuilt)
     const fenced = (err as { code?: string }).code === 'ANALYTICS_ERR_PARTITION_FENCED';
     deps.onReload?.(rt.partition, fenced);

@@ -17,7 +17,16 @@ import { encodeNotices, NOTIFY_CHANNEL } from '../push/notify-codec.js';
 import type { WindowRow } from '../windows/window-row.js';
 import type { CommitRequest, PartitionPosition, WindowSink } from './ports.js';
 import { withRetriedTransaction } from './pg-transaction.js';
-import { CLOSE_DEPARTMENTS, CLOSE_PARTITION, UPSERT, windowRowOf, type DbRow, type PositionRow } from './window-sql.js';
+import type { WindowResult } from '../flink/window-result.js';
+import {
+  APPLY_RESULTS,
+  CLOSE_DEPARTMENTS,
+  CLOSE_PARTITION,
+  UPSERT,
+  windowRowOf,
+  type DbRow,
+  type PositionRow,
+} from './window-sql.js';
 
 export interface PgWindowStoreOptions {
   readonly groupId: string;
@@ -73,6 +82,43 @@ function deltaParams(deltas: readonly WindowDelta[]): unknown[] {
       a.lastNews2,
       d.query.group === 'department' ? d.groupId : a.lastDepartmentId,
       a.lastBedId,
+    ];
+    values.forEach((v, i) => cols[i]!.push(v));
+  }
+  return cols;
+}
+
+/** A commit of the Flink job's rows: the stored next offset must be `expected`; `next` is stored with the rows. */
+export interface ResultCommit {
+  readonly partition: number;
+  readonly expected: bigint;
+  readonly next: bigint;
+  /** One per window (`coalesceResults`), in key order. */
+  readonly rows: readonly WindowResult[];
+}
+
+function resultParams(rows: readonly WindowResult[], graceOf: (queryId: string) => number): unknown[] {
+  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
+  for (const r of rows) {
+    const values = [
+      r.query_id,
+      r.customer_id,
+      r.group_kind,
+      r.group_id,
+      r.metric,
+      iso(r.window_start_ms),
+      iso(r.window_end_ms),
+      iso(r.window_end_ms + graceOf(r.query_id)),
+      r.count,
+      String(r.sum_milli),
+      r.min,
+      r.max,
+      r.last,
+      iso(r.last_measured_at_ms),
+      r.last_news2 ?? null,
+      r.group_kind === 'department' ? r.group_id : (r.department_id ?? null),
+      r.group_kind === 'department' ? null : (r.bed_id ?? null),
+      r.is_final,
     ];
     values.forEach((v, i) => cols[i]!.push(v));
   }
@@ -156,6 +202,48 @@ export class PgWindowStore implements WindowSink {
       return changed;
     });
     return rows;
+  }
+
+  /**
+   * With the Flink engine: in one transaction, checks the partition's stored next offset of the results topic,
+   * applies the job's rows, stores `next`, and NOTIFYs the changed rows. Returns them (after the commit).
+   */
+  async applyResults(req: ResultCommit): Promise<WindowRow[]> {
+    const grace = new Map(this.o.queries.map((q) => [q.id, q.graceMs]));
+    try {
+      return await withRetriedTransaction(this.pool, async (client) => {
+        const locked = await client.query<PositionRow>({
+          name: 'analytics-lock-position',
+          text: 'SELECT next_offset, watermark, max_event_time FROM stream_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
+          values: this.key(req.partition),
+        });
+        const stored = locked.rows[0] ? positionOf(locked.rows[0]) : undefined;
+        if (!stored || stored.nextOffset !== req.expected) {
+          const expected = { nextOffset: req.expected, eventTime: { watermark: null, maxEventTime: null } };
+          throw AnalyticsErrors.ANALYTICS_ERR_PARTITION_FENCED(req.partition, describe(stored), describe(expected));
+        }
+        const out: WindowRow[] = [];
+        if (req.rows.length > 0) {
+          const applied = await client.query<DbRow>({
+            name: 'analytics-apply-results',
+            text: APPLY_RESULTS,
+            values: resultParams(req.rows, (id) => grace.get(id) ?? 0),
+          });
+          for (const r of applied.rows) out.push(windowRowOf(r));
+        }
+        await client.query({
+          name: 'analytics-store-offset',
+          text: `UPDATE stream_offsets SET next_offset = $4, updated_at = now()
+                 WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+          values: [...this.key(req.partition), req.next.toString()],
+        });
+        await this.notify(client, out);
+        return out;
+      });
+    } catch (err) {
+      if (isVitalsError(err)) throw err;
+      throw AnalyticsErrors.ANALYTICS_ERR_SINK_FAILED.withCause(err, req.partition, (err as Error).message);
+    }
   }
 
   async closeDepartments(): Promise<WindowRow[]> {

@@ -37,6 +37,40 @@ ON CONFLICT (query_id, group_id, metric, window_start) DO UPDATE SET
 WHERE NOT w.is_final
 RETURNING ${ROW_COLUMNS}`;
 
+/**
+ * Rows of the Flink job (absolute values): a window's row replaced by a newer one of it. A final row is never
+ * replaced; a running row only by the final one or by a running row counting at least as many readings (they
+ * may arrive out of order).
+ */
+export const APPLY_RESULTS = `
+INSERT INTO window_aggregates AS w (query_id, customer_id, group_kind, group_id, metric, window_start, window_end, close_at,
+  source_partition, count, sum_milli, sum, min, max, last, last_measured_at, last_news2, department_id, bed_id, revision,
+  is_final, updated_at)
+SELECT d.query_id, d.customer_id, d.group_kind, d.group_id, d.metric, d.window_start, d.window_end, d.close_at, NULL,
+  d.count, d.sum_milli, d.sum_milli / 1000.0, d.min, d.max, d.last, d.last_measured_at, d.last_news2, d.department_id,
+  d.bed_id, 1, d.is_final, now()
+FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::timestamptz[], $7::timestamptz[],
+  $8::timestamptz[], $9::bigint[], $10::bigint[], $11::float8[], $12::float8[], $13::float8[], $14::timestamptz[],
+  $15::smallint[], $16::uuid[], $17::uuid[], $18::bool[])
+  AS d(query_id, customer_id, group_kind, group_id, metric, window_start, window_end, close_at, count, sum_milli, min,
+       max, last, last_measured_at, last_news2, department_id, bed_id, is_final)
+ON CONFLICT (query_id, group_id, metric, window_start) DO UPDATE SET
+  count = excluded.count,
+  sum_milli = excluded.sum_milli,
+  sum = excluded.sum,
+  min = excluded.min,
+  max = excluded.max,
+  last = excluded.last,
+  last_measured_at = excluded.last_measured_at,
+  last_news2 = excluded.last_news2,
+  department_id = excluded.department_id,
+  bed_id = excluded.bed_id,
+  is_final = excluded.is_final,
+  revision = w.revision + 1,
+  updated_at = now()
+WHERE NOT w.is_final AND (excluded.is_final OR excluded.count >= w.count)
+RETURNING ${ROW_COLUMNS}`;
+
 export const CLOSE_PARTITION = `
 UPDATE window_aggregates SET is_final = true, revision = revision + 1, updated_at = now()
 WHERE query_id = ANY($1::text[]) AND source_partition = $2 AND NOT is_final AND close_at <= $3

@@ -103,14 +103,14 @@ export const stackSettings = {
   },
   flinkTaskManagerMemory: {
     env: 'FLINK_TASKMANAGER_MEMORY',
-    default: '1536m',
+    default: '2048m',
     doc: 'Total process memory of the local Flink TaskManager (taskmanager.memory.process.size), RocksDB included',
     parse: parse.nonEmpty,
   },
   flinkTaskSlots: {
     env: 'FLINK_TASK_SLOTS',
-    default: '2',
-    doc: 'Task slots of the local Flink TaskManager (the most parallel subtasks of a job it runs)',
+    default: '4',
+    doc: 'Task slots of the local Flink TaskManager: the enricher and analytics jobs take FLINK_PARALLELISM slots each',
     parse: parse.int(1, 64),
   },
   flinkParallelism: {

@@ -72,7 +72,7 @@ export function systemServices(demo: DemoCredentials, ports: SystemPorts, stateD
   return [...specs, ...sims];
 }
 
-function banner(demo: DemoCredentials, ports: SystemPorts, stateDir: string): string {
+function banner(demo: DemoCredentials, ports: SystemPorts, stateDir: string, flinkUi?: string): string {
   const rel = path.relative(process.cwd(), stateDir) || '.';
   const lines = ['', 'The demo hospital is running:'];
   demo.wards.forEach((w, i) => lines.push(`  nurses' station ${w.name.padEnd(22)} http://127.0.0.1:${ports.wards[i]!.http}/`));
@@ -81,6 +81,7 @@ function banner(demo: DemoCredentials, ports: SystemPorts, stateDir: string): st
     `  storage API and docs                   http://127.0.0.1:${ports.storage}/docs`,
     `  analytics API and docs                 http://127.0.0.1:${ports.analytics}/docs`,
     `  configuration API and docs             http://127.0.0.1:${ports.config}/docs`,
+    ...(flinkUi ? [`  Flink web UI (enricher, analytics)     ${flinkUi}`] : []),
     '',
     `Demo logins (API keys; also saved in ${path.join(rel, 'demo-credentials.json')}):`,
     `  customer admin  ${demo.keys.customerAdmin}`,
@@ -135,6 +136,7 @@ function instanceTag(raw: string): string {
 }
 
 interface StartOptions {
+  engine?: 'node' | 'flink';
   keepStack?: boolean;
   portOffset: number;
   instance?: string;
@@ -145,6 +147,14 @@ interface StartOptions {
 export function startCommand(): Command {
   return new Command('start')
     .description('start the whole system on local defaults (stack and every service); Ctrl-C stops what it started')
+    .option(
+      '--engine <engine>',
+      'stream engine of the enricher and analytics: flink also starts the Flink session cluster and runs both as Flink jobs (default: STREAM_ENGINE)',
+      (raw: string) => {
+        if (raw !== 'node' && raw !== 'flink') throw new InvalidArgumentError('must be node or flink');
+        return raw;
+      },
+    )
     .option('--keep-stack', 'leave the stack running on exit even if this command started it')
     .option(
       '--port-offset <n>',
@@ -164,7 +174,8 @@ export function startCommand(): Command {
       let stopping: ((why: string, code: number) => Promise<void>) | undefined;
       const starting = new AbortController();
       const spawned = new Set<ChildProcess>();
-      const stack = describeStack(loadStackConfig());
+      const stackConfig = loadStackConfig(process.env, opts.engine ? { streamEngine: opts.engine } : {});
+      const stack = describeStack(stackConfig);
       const tag = opts.instance ?? '';
       const stateDir = path.join(stack.paths.root, tag === '' ? 'demo' : `demo-${tag}`);
       // One supervisor per state folder, checked before anything starts.
@@ -203,7 +214,7 @@ export function startCommand(): Command {
         const ports = systemPorts(demo.wards.length, opts.portOffset);
         consoleReporter.info(`demo hospital ready (${demo.wards.length} wards); starting the services`);
         const supervisor = await startServices(systemServices(demo, ports, stateDir), {
-          baseEnv: process.env,
+          baseEnv: { ...process.env, STREAM_ENGINE: stackConfig.streamEngine },
           logDir: path.join(stateDir, 'logs'),
           verbose: opts.verbose ?? false,
           signal: starting.signal,
@@ -224,7 +235,8 @@ export function startCommand(): Command {
           consoleReporter.info('stopped');
           process.exit(code);
         };
-        process.stdout.write(`${banner(demo, ports, stateDir)}\nPress Ctrl-C to stop.\n\n`);
+        const flinkUi = stackConfig.streamEngine === 'flink' ? stackConfig.flinkRestUrl : undefined;
+        process.stdout.write(`${banner(demo, ports, stateDir, flinkUi)}\nPress Ctrl-C to stop.\n\n`);
         const exited = await supervisor.firstExit;
         consoleReporter.warn(`${exited.name} exited with code ${exited.code}`);
         await stopping('a service stopped', 1);

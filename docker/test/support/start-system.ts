@@ -92,7 +92,9 @@ export interface StartedSystem {
 }
 
 /** Starts `vitals start` and resolves once it printed its banner (rejects if it exits before). */
-export async function startSystem(o: { summaryEvery?: number; tag?: string } = {}): Promise<StartedSystem> {
+export async function startSystem(
+  o: { summaryEvery?: number; tag?: string; engine?: 'node' | 'flink' } = {},
+): Promise<StartedSystem> {
   const config = testStackConfig();
   const tag = o.tag ?? `t${uniqueSuffix().slice(-8)}`;
   const stateDir = path.join(stackPaths(config.stackDir).root, `demo-${tag}`);
@@ -109,6 +111,7 @@ export async function startSystem(o: { summaryEvery?: number; tag?: string } = {
       tag,
       '--summary-every',
       String(o.summaryEvery ?? 3),
+      ...(o.engine ? ['--engine', o.engine] : []),
     ],
     { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -39,7 +39,10 @@ describe('vitals start --engine flink', () => {
     // the Flink enricher and the Flink windows into PostgreSQL.
     await waitFor(
       () => {
-        const lines = system.output().split('\n').filter((l) => l.startsWith('summary  |'));
+        const lines = system
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('summary  |'));
         const last = lines.at(-1) ?? '';
         const live = [...last.matchAll(/(\d+) patients live on the dashboard/g)].map((m) => Number(m[1]));
         return live.length === 2 && live.every((n) => n > 0);

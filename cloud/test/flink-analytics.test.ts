@@ -50,81 +50,112 @@ let producer: Producer;
 
 type Item = { partition: number; value: string };
 
-/** Per partition, in produce order; counts of what the input holds. */
-function buildInput(): { items: Item[]; lateForAll: number; malformed: number } {
+/** Where the first phase ends: every partition's last reading of it is measured exactly then. */
+const SYNC = base + 6 * minute + 20_000;
+
+/**
+ * The input in two phases. Both engines judge a reading late against a watermark, but not the same one: the
+ * Node engine against its partition's, Flink against the job's (the lowest of all partitions', docs/scaling.md),
+ * and how far one partition is read ahead of another is up to the consumer. So the late readings come at the
+ * head of the second phase, when every partition's watermark is the same (its last reading was measured at
+ * SYNC): there both watermarks are SYNC minus the bound, and the outcome is determined.
+ */
+function buildInput(): { phase1: Item[]; phase2: Item[]; lateForAll: number; malformed: number } {
   const rnd = seededRandom(13);
-  const parts: EnrichedReading[][] = [[], []];
-  let p = 0;
-  for (const t of tenants) {
-    for (const patientId of t.patients) {
-      for (let at = 0; at < 12 * minute; at += 5_000) {
+  const tenantOf = (patientId: string) => tenants.find((t) => t.patients.includes(patientId))!;
+  const patientsOf: string[][] = [[], []];
+  tenants.flatMap((t) => t.patients).forEach((p, i) => patientsOf[i % 2]!.push(p));
+  const series = (partition: number, from: number, to: number): EnrichedReading[] => {
+    const out: EnrichedReading[] = [];
+    for (const patientId of patientsOf[partition]!) {
+      for (let at = from; at < to; at += 5_000) {
         for (const metric of ['heart_rate', 'spo2'] as const) {
           const value = metric === 'heart_rate' ? 60 + Math.round(rnd() * 500) / 10 : 90 + Math.round(rnd() * 100) / 10;
-          parts[p % 2]!.push(reading(t, { at: base + at + Math.floor(rnd() * 1000), value, metric, patientId }));
+          out.push(reading(tenantOf(patientId), { at: at + Math.floor(rnd() * 1000), value, metric, patientId }));
         }
       }
-      p++;
     }
-  }
-  let lateForAll = 0;
-  for (const part of parts) {
     // Out of order within 4 s (the bound is 5 s): on time for every window.
-    const keyed = part.map((r) => ({ r, k: Date.parse(r.reading.measuredAt) + rnd() * 4_000 }));
+    const keyed = out.map((r) => ({ r, k: Date.parse(r.reading.measuredAt) + rnd() * 4_000 }));
     keyed.sort((a, b) => a.k - b.k);
-    part.splice(0, part.length, ...keyed.map((x) => x.r));
-    const tenantOf = (patientId: string) => tenants.find((t) => t.patients.includes(patientId))!;
-    for (let j = 0; j < 8; j++) {
-      // 3 minutes behind: late for the 1-minute windows (30 s grace), often not for the 5-minute ones.
-      const at = Math.floor(part.length * (0.2 + 0.6 * rnd()));
-      const behind = part[at]!;
-      const t = tenantOf(behind.patientId);
-      part.splice(
-        at,
-        0,
-        reading(t, { at: Date.parse(behind.reading.measuredAt) - 3 * minute, value: 77, patientId: behind.patientId }),
-      );
-      // 45 s behind: within the 1-minute windows' bound + grace (35 s) or past it, depending on where the
-      // window ends; never late for the 5-minute windows (65 s): tells the per-query grace apart.
-      const at3 = Math.floor(part.length * (0.2 + 0.6 * rnd()));
-      const near = part[at3]!;
-      part.splice(
-        at3,
-        0,
-        reading(tenantOf(near.patientId), {
-          at: Date.parse(near.reading.measuredAt) - 45_000,
-          value: 66,
-          patientId: near.patientId,
-        }),
-      );
-      // 10 minutes behind: late for every query.
-      const at2 = Math.floor(part.length * (0.5 + 0.4 * rnd()));
-      const far = part[at2]!;
-      if (Date.parse(far.reading.measuredAt) - 10 * minute > base) {
-        part.splice(
-          at2,
-          0,
-          reading(tenantOf(far.patientId), {
-            at: Date.parse(far.reading.measuredAt) - 10 * minute,
-            value: 88,
-            patientId: far.patientId,
-          }),
-        );
-        lateForAll++;
+    return keyed.map((x) => x.r);
+  };
+  const phase1: Item[] = [];
+  const phase2: Item[] = [];
+  let lateForAll = 0;
+  for (const partition of [0, 1]) {
+    const first = patientsOf[partition]![0]!;
+    const t = tenantOf(first);
+    const p1 = [...series(partition, base, SYNC - 5_000), reading(t, { at: SYNC, value: 61, patientId: first })];
+    // Behind SYNC by 40 s to 2 min: late for the 1-minute windows (bound 5 s + grace 30 s) or not, depending on
+    // where the window ends; never for the 5-minute ones (65 s). 3 minutes: late for the 1-minute windows. 10
+    // minutes: late for every query.
+    const head: EnrichedReading[] = [];
+    for (const patientId of patientsOf[partition]!) {
+      for (const behind of [40_000, 55_000, 70_000, 95_000, 120_000, 3 * minute]) {
+        head.push(reading(tenantOf(patientId), { at: SYNC - behind, value: 66, patientId }));
       }
+      head.push(reading(tenantOf(patientId), { at: SYNC - 10 * minute + 1_000, value: 88, patientId }));
+      lateForAll++;
     }
     // Far ahead: closes every window of the data above.
-    part.push(reading(tenantOf(part[0]!.patientId), { at: base + 2 * 3_600_000, value: 50, patientId: part[0]!.patientId }));
+    const p2 = [
+      ...head,
+      ...series(partition, SYNC + 5_000, base + 12 * minute),
+      reading(t, { at: base + 2 * 3_600_000, value: 50, patientId: first }),
+    ];
+    phase1.push(...p1.map((r) => ({ partition, value: JSON.stringify(r) })));
+    phase2.push(...p2.map((r) => ({ partition, value: JSON.stringify(r) })));
   }
-  const items: Item[] = parts.flatMap((part, partition) => part.map((r) => ({ partition, value: JSON.stringify(r) })));
   // Not enriched readings: cost nothing but a dead letter.
-  const broken = { ...JSON.parse(items[5]!.value), patientId: 'not-a-uuid' };
-  const bad: Item[] = [
-    { partition: 0, value: 'not json' },
-    { partition: 1, value: JSON.stringify(broken) },
-  ];
-  items.splice(40, 0, bad[0]!);
-  items.splice(items.length - 60, 0, bad[1]!);
-  return { items, lateForAll, malformed: bad.length };
+  const broken = { ...JSON.parse(phase1[5]!.value), patientId: 'not-a-uuid' };
+  phase1.splice(40, 0, { partition: 0, value: 'not json' });
+  phase2.splice(phase2.length - 60, 0, { partition: 1, value: JSON.stringify(broken) });
+  return { phase1, phase2, lateForAll, malformed: 2 };
+}
+
+async function send(items: readonly Item[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 500) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: items.slice(i, i + 500).map((x) => ({
+        key: (JSON.parse(x.value.startsWith('{') ? x.value : '{}') as { patientId?: string }).patientId ?? 'x',
+        value: x.value,
+        partition: x.partition,
+      })),
+    });
+  }
+}
+
+/** The end offsets of the input, and whether a consumer group (the Node engine's stored ones, or the Flink job's committed ones) reached them. */
+async function inputEnds(): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function flinkReached(group: string, ends: Map<number, number>): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return (t?.partitions ?? []).filter((p) => Number(p.offset) >= ends.get(p.partition)!).length === ends.size;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function nodeReached(pool: pg.Pool, group: string, ends: Map<number, number>): Promise<boolean> {
+  const { rows } = await pool.query<{ partition: number; next_offset: string }>(
+    'SELECT partition, next_offset FROM stream_offsets WHERE consumer_group = $1 AND topic = $2',
+    [group, topic],
+  );
+  return rows.filter((r) => Number(r.next_offset) >= ends.get(r.partition)!).length === ends.size;
 }
 
 /** Records of a topic written without transactions (the Node engine's idempotent producer): end minus start. */
@@ -197,19 +228,10 @@ afterAll(async () => {
 
 describe('the analytics windows on Flink', () => {
   it('give the final window rows, late readings and dead letters the Node engine gives', async () => {
-    const { items, lateForAll, malformed } = buildInput();
-    for (let i = 0; i < items.length; i += 500) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: items.slice(i, i + 500).map((x) => ({
-          key: (JSON.parse(x.value.startsWith('{') ? x.value : '{}') as { patientId?: string }).patientId ?? 'x',
-          value: x.value,
-          partition: x.partition,
-        })),
-      });
-    }
+    const { phase1, phase2, lateForAll, malformed } = buildInput();
     const flinkGroup = `flink-analytics-${sfx}-flink`;
+    const nodeGroup = `flink-analytics-${sfx}-node`;
+    await send(phase1);
     flink = await startInstance(
       analyticsEnv(flinkDb, topic, flinkGroup, {
         STREAM_ENGINE: 'flink',
@@ -218,7 +240,20 @@ describe('the analytics windows on Flink', () => {
         ANALYTICS_RESULTS_TOPIC: flinkTopics.results,
       }),
     );
-    node = await startInstance(analyticsEnv(nodeDb, topic, `flink-analytics-${sfx}-node`));
+    // No wall-clock watermark on Node while it waits for Flink between the phases (Flink has none).
+    node = await startInstance(analyticsEnv(nodeDb, topic, nodeGroup, { ANALYTICS_IDLE_TIMEOUT: '1h' }));
+    const ends = await inputEnds();
+    await waitFor(
+      async () =>
+        (await nodeReached(nodeDb.pool, nodeGroup, ends)) &&
+        (await flinkReached(flinkAnalyticsJobName({ groupId: flinkGroup }), ends)),
+      {
+        timeoutMs: 180_000,
+        intervalMs: 1_000,
+        what: 'both engines through the first phase',
+      },
+    );
+    await send(phase2);
     const job = flink.job!;
     expect((await jm.job(job.jobId)).name).toBe(flinkAnalyticsJobName({ groupId: flinkGroup }));
     // At the parallelism of the input (2 partitions): each source subtask reads one partition.
@@ -253,7 +288,7 @@ describe('the analytics windows on Flink', () => {
     expect(nodeLate.filter((r) => r.headers['vitals-late-queries']!.split(',').length === 4)).toHaveLength(lateForAll);
     expect(nodeLate.length).toBeGreaterThan(lateForAll);
     console.log(
-      `flink-analytics: ${items.length} input records, ${nodeRows.length} final window rows, ${nodeLate.length} late readings ` +
+      `flink-analytics: ${phase1.length + phase2.length} input records, ${nodeRows.length} final window rows, ${nodeLate.length} late readings ` +
         `(${lateForAll} late for every query), ${malformed} dead letters: equal on both engines`,
     );
 

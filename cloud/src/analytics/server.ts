@@ -261,6 +261,7 @@ export async function startAnalytics(
                 dlqTopic: config.deadLetterTopic,
                 startFrom: config.fromBeginning ? 'earliest' : 'latest',
                 maxOutOfOrderMs: config.maxOutOfOrderMs,
+                idleTimeout: `${Math.max(1, Math.round(config.idleTimeoutMs / 1000))} s`,
               },
               recoveryPath ? { recoveryPath } : {},
             ),

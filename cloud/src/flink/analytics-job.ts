@@ -26,9 +26,8 @@ export interface AnalyticsJobOptions {
   /** Where a first run starts reading its input. */
   readonly startFrom: 'earliest' | 'latest';
   readonly maxOutOfOrderMs: number;
+  /** A partition without input for this long stops holding back the job's watermark (default 30 s). */
   readonly idleTimeout?: string;
-  /** How long a running row of an `emit: changes` window is kept after its last reading. */
-  readonly changesStateTtl?: string;
   /** The SQL file (default: the generated `docker/analytics/queries.sql`). */
   readonly file?: string;
 }
@@ -45,8 +44,7 @@ export function analyticsSqlValues(o: AnalyticsJobOptions): Record<string, strin
     DLQ_TOPIC: o.dlqTopic,
     START_FROM: o.startFrom,
     OUT_OF_ORDER_MS: o.maxOutOfOrderMs,
-    IDLE_TIMEOUT: o.idleTimeout ?? '2 s',
-    CHANGES_STATE_TTL: o.changesStateTtl ?? '1 h',
+    IDLE_TIMEOUT: o.idleTimeout ?? '30 s',
     ISO_INSTANT_PATTERN,
   };
 }

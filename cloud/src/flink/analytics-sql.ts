@@ -128,6 +128,8 @@ export function analyticsSql(queries: readonly WindowQuery[], o: AnalyticsSqlOpt
     seconds(q.graceMs, `${q.id}: grace`);
   }
   const maxGrace = Math.max(...queries.map((q) => q.graceMs));
+  const longest = Math.max(...queries.map((q) => q.window.sizeMs + q.graceMs));
+  const stateTtlSeconds = Math.ceil(Math.max(600_000, longest + 300_000) / 1000);
   const views = queries
     .map(
       (q, i) => `-- ${q.id}: ${q.description}
@@ -153,9 +155,12 @@ SET 'table.local-time-zone' = 'UTC';
 SET 'pipeline.name' = '\${JOB_NAME}';
 SET 'table.exec.source.idle-timeout' = '\${IDLE_TIMEOUT}';
 SET 'pipeline.object-reuse' = 'true';
--- Running rows of open windows (emit changes) are kept this long after their last reading; the final row
--- comes from the window TVF, whose state ends with the window.
-SET 'table.exec.state.ttl' = '\${CHANGES_STATE_TTL}';
+-- Reading ids (deduplication) and the running rows of open windows (emit changes) are kept this long after
+-- their last use: longer than any window stays open. The window TVFs' state ends with their windows.
+SET 'table.exec.state.ttl' = '${stateTtlSeconds} s';
+-- One plan block per shared view (one deduplication operator, whose watermark decides lateness for every
+-- branch: the windows and the late-readings sink must see the same one).
+SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
 -- Final and running rows of one window meet only in the topic; its consumer keeps the final one.
 SET 'table.exec.sink.upsert-materialize' = 'NONE';
 
@@ -165,6 +170,7 @@ CREATE TEMPORARY TABLE enriched_input (
   record_key STRING,
   src_partition INT METADATA FROM 'partition' VIRTUAL,
   src_offset BIGINT METADATA FROM 'offset' VIRTUAL,
+  pt AS PROCTIME(),
   -- A record without a readable measuredAt (a dead letter) gets the epoch: it cannot move the watermark.
   rt AS COALESCE(${instantOf("JSON_VALUE(payload, '$.reading.measuredAt')")},
     TIMESTAMP '1970-01-01 00:00:00.000'),
@@ -185,8 +191,7 @@ CREATE TEMPORARY TABLE enriched_input (
   'value.fields-include' = 'EXCEPT_KEY'
 );
 
--- The facts the windows need, the bound-only watermark before the record (wm_ms), and what is wrong with a
--- record that is not an enriched reading.
+-- The facts the windows need, and what is wrong with a record that is not an enriched reading.
 CREATE TEMPORARY VIEW parsed AS
 SELECT *,
   CASE WHEN payload IS NULL THEN 'record without a value (tombstone)'
@@ -194,6 +199,7 @@ SELECT *,
        WHEN rt = TIMESTAMP '1970-01-01 00:00:00.000' THEN 'measuredAt is not a time'
        WHEN metric IS NULL OR metric NOT IN (${metrics}) THEN 'reading.metric is not a metric code'
        WHEN v IS NULL THEN 'reading.value is not a number'
+       WHEN reading_id IS NULL THEN 'reading.readingId is missing'
        WHEN NOT REGEXP(COALESCE(customer_id, ''), '${UUID}') THEN 'customerId is not a uuid'
        WHEN NOT REGEXP(COALESCE(patient_id, ''), '${UUID}') THEN 'patientId is not a uuid'
        WHEN NOT REGEXP(COALESCE(department_id, ''), '${UUID}') THEN 'departmentId is not a uuid'
@@ -201,9 +207,9 @@ SELECT *,
        WHEN news2 IS NOT NULL AND (news2 < 0 OR news2 > 3) THEN 'news2 is not 0 to 3'
   END AS problem
 FROM (
-  SELECT payload, record_key, src_partition, src_offset, rt,
+  SELECT payload, record_key, src_partition, src_offset, rt, pt,
     ${epochMs('rt')} AS t_ms,
-    ${epochMs('CURRENT_WATERMARK(rt)')} + ${maxGrace + 1} AS wm_ms,
+    JSON_VALUE(payload, '$.reading.readingId') AS reading_id,
     JSON_VALUE(payload, '$.customerId') AS customer_id,
     JSON_VALUE(payload, '$.patientId') AS patient_id,
     JSON_VALUE(payload, '$.departmentId') AS department_id,
@@ -213,15 +219,29 @@ FROM (
     TRY_CAST(JSON_VALUE(payload, '$.news2') AS INT) AS news2
   FROM enriched_input);
 
+-- Each reading once (the first of a reading id within the state TTL: a repeat the enricher let through counts
+-- once). The shuffle by reading id matters as much: after it, every subtask's watermark is the one the window
+-- operators see (every source partition's, idle ones aside), so a reading the windows would drop as late is
+-- found late here and goes to late-readings; before it, a partition back from idleness could be behind the
+-- windows' watermark without knowing it.
+CREATE TEMPORARY VIEW first_seen AS
+SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY reading_id ORDER BY pt) AS seen
+  FROM parsed WHERE problem IS NULL)
+WHERE seen = 1;
+
+-- The bound-only watermark before the record (wm_ms, Node's: Flink's plus the largest grace and 1 ms), and
 -- \`last\` as a string whose MAX is the reading with the latest (measured time, value): both zero-padded, then
 -- the value as written, its NEWS2 score (n: none), department and bed.
 CREATE TEMPORARY VIEW valid AS
-SELECT rt, t_ms, wm_ms, customer_id, patient_id, department_id, metric, v,
+SELECT payload, record_key, src_partition, src_offset, rt, t_ms,
+  ${epochMs('CURRENT_WATERMARK(rt)')} + ${maxGrace + 1} AS wm_ms,
+  customer_id, patient_id, department_id, metric, v,
   CAST(ROUND(v * 1000) AS BIGINT) AS v_milli,
   LPAD(CAST(t_ms AS STRING), 15, '0') || LPAD(CAST(CAST(ROUND(v * 1000) AS BIGINT) + 1000000000000 AS STRING), 16, '0')
     || '|' || CAST(v AS STRING) || '|' || COALESCE(CAST(news2 AS STRING), 'n') || '|' || department_id || '|' || bed_id
     AS last_key
-FROM parsed WHERE problem IS NULL;
+FROM first_seen;
 
 ${views}
 
@@ -315,7 +335,7 @@ SELECT record_key, payload, MAP[
   'vitals-source', CAST('\${INPUT_TOPIC}/' || CAST(src_partition AS STRING) || '/' || CAST(src_offset AS STRING) AS BYTES),
   'vitals-late-queries', CAST(${lateList} AS BYTES),
   'vitals-watermark', CAST(DATE_FORMAT(TO_TIMESTAMP_LTZ(wm_ms, 3), 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''') AS BYTES)]
-FROM parsed WHERE problem IS NULL AND (${anyLate});
+FROM valid WHERE ${anyLate};
 
 INSERT INTO readings_dlq
 SELECT record_key, 'MALFORMED', 'analytics: ' || problem,

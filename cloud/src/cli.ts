@@ -92,7 +92,9 @@ async function runServices(names: readonly CloudService[], port: number | undefi
 
 export function cloudCommand(): Command {
   return new Command('cloud')
-    .description(`run a cloud service: ${CLOUD_SERVICES.join(', ')} (all = every service but the alarm dispatcher in one process)`)
+    .description(
+      `run a cloud service: ${CLOUD_SERVICES.join(', ')} (all = every service but the alarm dispatcher in one process)`,
+    )
     .argument('<service>', 'service to run')
     .option(
       '--port <port>',

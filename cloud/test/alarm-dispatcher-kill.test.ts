@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 function spawnDispatcher(): ChildService {
-  const child = startChild(ENTRY, dispatcherEnv(world, { DISPATCHER_ESCALATION_DELAY: '0', DISPATCHER_ACK_TIMEOUT: '60s' }), 'dispatcher-ready');
+  const child = startChild(
+    ENTRY,
+    dispatcherEnv(world, { DISPATCHER_ESCALATION_DELAY: '0', DISPATCHER_ACK_TIMEOUT: '60s' }),
+    'dispatcher-ready',
+  );
   children.push(child);
   return child;
 }
@@ -47,11 +51,17 @@ describe('alarm dispatcher across kill -9', () => {
     const first = spawnDispatcher();
     await first.ready;
     await world.produce([raise!]);
-    await waitFor(async () => (await world.committed()) === 1n, { timeoutMs: 60_000, what: 'the start to be acknowledged and committed' });
+    await waitFor(async () => (await world.committed()) === 1n, {
+      timeoutMs: 60_000,
+      what: 'the start to be acknowledged and committed',
+    });
     expect(receiver.accepted.map((r) => r.phase)).toEqual(['start']);
 
     await world.produce([escalate!]);
-    await waitFor(() => receiver.arrivals.some((a) => a.report.phase === 'update'), { timeoutMs: 60_000, what: 'the update to arrive' });
+    await waitFor(() => receiver.arrivals.some((a) => a.report.phase === 'update'), {
+      timeoutMs: 60_000,
+      what: 'the update to arrive',
+    });
     await first.kill('SIGKILL');
     await world.produce([clear!]);
     expect(await world.committed()).toBe(1n);

@@ -31,7 +31,12 @@ async function setup(extra: Record<string, string>): Promise<{ world: AlarmWorld
   return {
     world,
     start: async () => {
-      const d = await startAlarmDispatcher(loadDispatcherConfig(dispatcherEnv(world, extra)), { log, onFatal: (e) => { throw e; } });
+      const d = await startAlarmDispatcher(loadDispatcherConfig(dispatcherEnv(world, extra)), {
+        log,
+        onFatal: (e) => {
+          throw e;
+        },
+      });
       dispatchers.push(d);
       return d;
     },
@@ -44,7 +49,11 @@ describe('alarm dispatcher', () => {
   beforeAll(async () => {
     [retry, escalation] = await Promise.all([
       setup({ DISPATCHER_ACK_TIMEOUT: '1s', DISPATCHER_ESCALATION_DELAY: '0' }),
-      setup({ DISPATCHER_ESCALATION_DELAY: '1500ms', DISPATCHER_ESCALATION_MAX_RESENDS: '2', DISPATCHER_ESCALATION_TICK: '100ms' }),
+      setup({
+        DISPATCHER_ESCALATION_DELAY: '1500ms',
+        DISPATCHER_ESCALATION_MAX_RESENDS: '2',
+        DISPATCHER_ESCALATION_TICK: '100ms',
+      }),
     ]);
   }, 240_000);
 
@@ -111,10 +120,10 @@ describe('alarm dispatcher', () => {
     await world.produce([clear!]);
     await waitFor(() => receiver.accepted.length === 4, { timeoutMs: 30_000, what: 'the end' });
     expect(receiver.accepted[3]!.phase).toBe('end');
-    await waitFor(
-      async () => (await world.pool.query('SELECT 1 FROM alarm_dispatch_escalations')).rowCount === 0,
-      { timeoutMs: 10_000, what: 'the escalation to be disarmed' },
-    );
+    await waitFor(async () => (await world.pool.query('SELECT 1 FROM alarm_dispatch_escalations')).rowCount === 0, {
+      timeoutMs: 10_000,
+      what: 'the escalation to be disarmed',
+    });
     expect(receiver.arrivals).toHaveLength(4);
   }, 120_000);
 });

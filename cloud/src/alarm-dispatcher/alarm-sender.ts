@@ -33,7 +33,13 @@ export interface AlarmSenderDeps {
   readonly facility: string;
 }
 
-export function renderAlarm(m: AlarmMessage, ctx: AlarmContext, r: Pick<Receiver, 'receivingApplication' | 'receivingFacility'>, facility: string, nowMs: number): string {
+export function renderAlarm(
+  m: AlarmMessage,
+  ctx: AlarmContext,
+  r: Pick<Receiver, 'receivingApplication' | 'receivingFacility'>,
+  facility: string,
+  nowMs: number,
+): string {
   const e = m.event;
   return encodeAlertReport({
     controlId: m.controlId,

@@ -81,7 +81,10 @@ export async function deliverUntilAcked(
     if (signal.stopped) throw DispatcherErrors.DISPATCHER_ERR_STOPPED(controlId);
     const waitMs = backoffMs(attempt, deps.backoff, deps.random);
     deps.onRetry?.(failure, attempt);
-    deps.log.warn({ err: failure, receiver: name, controlId, attempt, retryInMs: waitMs }, 'alarm not acknowledged; sending it again');
+    deps.log.warn(
+      { err: failure, receiver: name, controlId, attempt, retryInMs: waitMs },
+      'alarm not acknowledged; sending it again',
+    );
     await signal.sleep(waitMs);
   }
 }

@@ -43,7 +43,10 @@ export function decodeAlertEvent(value: string | null): AlertEvent | string {
 export async function handleAlertRecord(rec: AlertRecord, deps: HandlerDeps): Promise<void> {
   const event = decodeAlertEvent(rec.value);
   if (typeof event === 'string') {
-    deps.log.error({ err: DispatcherErrors.DISPATCHER_ERR_BAD_EVENT(`${rec.partition}/${rec.offset}`, event) }, 'alert event skipped');
+    deps.log.error(
+      { err: DispatcherErrors.DISPATCHER_ERR_BAD_EVENT(`${rec.partition}/${rec.offset}`, event) },
+      'alert event skipped',
+    );
     return;
   }
   const plan = planFor(event, rec.offset);

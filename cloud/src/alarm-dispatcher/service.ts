@@ -117,7 +117,9 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
           if (signal.stopped || !isRunning() || isStale()) return;
           const rec = { partition, offset: m.offset, value: m.value ? m.value.toString('utf8') : null };
           const done = await whileBeating(clock, heartbeat, () =>
-            locks.run(partition, () => persist(`dispatching ${partition}/${m.offset}`, () => handleAlertRecord(rec, handlerDeps))),
+            locks.run(partition, () =>
+              persist(`dispatching ${partition}/${m.offset}`, () => handleAlertRecord(rec, handlerDeps)),
+            ),
           );
           if (!done) return;
           resolveOffset(m.offset);

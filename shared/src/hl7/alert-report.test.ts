@@ -32,7 +32,9 @@ describe('ORU^R40 alert report', () => {
     const msg = parseHl7(text);
     expect(msg.segments.map((s) => s.id)).toEqual(['MSH', 'PID', 'PV1', 'OBR', 'OBX', 'OBX', 'OBX', 'OBX', 'OBX', 'OBX', 'OBX']);
     const lines = text.split('\r');
-    expect(lines[0]).toContain('|ORU^R40^ORU_R40|c0ffee|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO');
+    expect(lines[0]).toContain(
+      '|ORU^R40^ORU_R40|c0ffee|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO',
+    );
     expect(lines[1]).toBe('PID|||MRN-7^^^HOSP^MR~5f0c0000-0000-4000-8000-000000000001^^^VITALS^PI||L.^A.');
     expect(lines[2]).toBe('PV1||I|ICU^^Bed 3^St Elsewhere');
     expect(lines[3]).toBe('OBR|1|r-123^VITALS||196616^MDC_EVT_ALARM^MDC|||20261203100000.000+0000');
@@ -69,10 +71,22 @@ describe('ORU^R40 alert report', () => {
 
   it('renders a technical alarm without an observation and escapes delimiters in ids', () => {
     const text = encodeAlertReport(
-      input({ category: 'technical', condition: 'device-offline', priority: 'medium', alertId: 'MON-1|offline|17', observation: undefined }),
+      input({
+        category: 'technical',
+        condition: 'device-offline',
+        priority: 'medium',
+        alertId: 'MON-1|offline|17',
+        observation: undefined,
+      }),
     );
     const d = decodeAlertReport(text);
-    expect(d).toMatchObject({ alertId: 'MON-1|offline|17', alertType: 'ST', event: 'MDC_EVT_ALARM', metric: undefined, value: undefined });
+    expect(d).toMatchObject({
+      alertId: 'MON-1|offline|17',
+      alertType: 'ST',
+      event: 'MDC_EVT_ALARM',
+      metric: undefined,
+      value: undefined,
+    });
     expect(d.text).toBe('device offline');
     expect(text).toContain('MON-1\\F\\offline\\F\\17^VITALS');
   });

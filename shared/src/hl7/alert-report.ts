@@ -5,7 +5,16 @@
  * docs/alarms.md has the field-by-field mapping. Pure: text in, text out.
  */
 import { METRIC_CATALOG, metricFromSourceCode, type AlarmPriority, type MetricCode } from '../metric-catalog.js';
-import { component, DEFAULT_ENCODING, escapeHl7, field, formatHl7Time, Hl7ParseError, parseHl7, parseHl7Time } from './message.js';
+import {
+  component,
+  DEFAULT_ENCODING,
+  escapeHl7,
+  field,
+  formatHl7Time,
+  Hl7ParseError,
+  parseHl7,
+  parseHl7Time,
+} from './message.js';
 import { mdcUnitField } from './oru.js';
 
 /** ACM event phase (OBX MDC_ATTR_EVENT_PHASE): the first message, a change (priority, value, re-send), the last. */
@@ -84,13 +93,17 @@ export function encodeAlertReport(a: AlertReportInput): string {
   const priority = acmPriority(a.priority);
   const type: AcmAlertType = a.category === 'technical' ? 'ST' : 'SP';
   const abnormal = a.condition === 'high' ? 'H' : a.condition === 'low' ? 'L' : '';
-  const event = a.category === 'physiological' && (a.condition === 'high' || a.condition === 'low') ? EVENT[a.condition] : EVENT.alarm;
+  const event =
+    a.category === 'physiological' && (a.condition === 'high' || a.condition === 'low') ? EVENT[a.condition] : EVENT.alarm;
   const state = a.phase === 'end' ? 'inactive' : 'active';
   const dev = e(a.deviceId);
   const mdc = a.observation ? METRIC_CATALOG[a.observation.metric].mdc[0]! : undefined;
   // Sub-ids (OBX-4) of the ACM rows: <device>.<channel>.<metric>.<row>, as PCD-04 numbers an alert's rows.
   const base = `1.1.${mdc ? mdc.code : 0}`;
-  const pid3 = [...(a.patient.mrn ? [`${e(a.patient.mrn)}^^^${e(a.sendingFacility ?? 'HOSP')}^MR`] : []), `${e(a.patient.id)}^^^VITALS^PI`];
+  const pid3 = [
+    ...(a.patient.mrn ? [`${e(a.patient.mrn)}^^^${e(a.sendingFacility ?? 'HOSP')}^MR`] : []),
+    `${e(a.patient.id)}^^^VITALS^PI`,
+  ];
   const segs = [
     `MSH|^~\\&|VITALS^${dev}|${e(a.sendingFacility ?? 'HOSP')}|${e(a.receivingApplication)}|${e(a.receivingFacility)}|${t}||ORU^R40^ORU_R40|${e(a.controlId)}|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4^ISO`,
     `PID|||${pid3.join('~')}||${e(a.patient.familyName)}^${e(a.patient.givenName)}`,

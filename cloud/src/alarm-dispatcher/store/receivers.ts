@@ -40,18 +40,16 @@ export function createReceiverDirectory(pool: pg.Pool, o: { refreshMs: number; c
              FROM alarm_receivers WHERE customer_id = $1 AND enabled ORDER BY id`,
           [customerId],
         );
-        const receivers = rows.map(
-          (r): Receiver => ({
-            id: String(r.id),
-            customerId: String(r.customer_id),
-            departmentId: r.department_id === null ? null : String(r.department_id),
-            name: String(r.name),
-            host: String(r.host),
-            port: Number(r.port),
-            receivingApplication: String(r.receiving_application),
-            receivingFacility: String(r.receiving_facility),
-          }),
-        );
+        const receivers = rows.map((r): Receiver => ({
+          id: String(r.id),
+          customerId: String(r.customer_id),
+          departmentId: r.department_id === null ? null : String(r.department_id),
+          name: String(r.name),
+          host: String(r.host),
+          port: Number(r.port),
+          receivingApplication: String(r.receiving_application),
+          receivingFacility: String(r.receiving_facility),
+        }));
         cache.set(customerId, { at: o.clock.now(), receivers });
         return receivers;
       } catch (err) {
@@ -88,7 +86,9 @@ export function namesByPolicy(
 }
 
 /** Patient, bed and department of an alarm, scoped by its customer (cached: ids never change meaning). */
-export function createContextLookup(pool: pg.Pool): (e: { customerId: string; patientId: string; bedId: string }) => Promise<AlarmContext> {
+export function createContextLookup(
+  pool: pg.Pool,
+): (e: { customerId: string; patientId: string; bedId: string }) => Promise<AlarmContext> {
   const cache = new Map<string, AlarmContext>();
   return async (e) => {
     const key = `${e.customerId}|${e.patientId}|${e.bedId}`;

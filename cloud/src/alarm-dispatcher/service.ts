@@ -140,7 +140,7 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
   /** Re-sends due for the held partitions, each under its partition's lock, re-read there (it may have cleared). */
   async function tickEscalations(): Promise<void> {
     if (config.escalationDelayMs <= 0 || signal.stopped) return;
-    const armed = await escalations.list(assignment);
+    const armed = await escalations.list(assignment, config.escalationMaxResends);
     for (const esc of armed) {
       const settings = { delayMs: config.escalationDelayMs, maxResends: config.escalationMaxResends };
       if (dueResend({ ...settings, highSinceMs: esc.highSinceMs, sent: esc.resends, nowMs: clock.now() }) === undefined) continue;

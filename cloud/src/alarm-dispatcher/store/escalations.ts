@@ -20,8 +20,8 @@ export interface EscalationStore {
   arm(e: { alertId: string; partition: number; event: AlertEvent; sourceOffset: string; highSinceMs: number }): Promise<void>;
   disarm(alertId: string): Promise<void>;
   recordResend(alertId: string, k: number): Promise<void>;
-  /** The armed alarms of these partitions. */
-  list(partitions: readonly number[]): Promise<Escalation[]>;
+  /** The armed alarms of these partitions with fewer than `maxResends` re-sends. */
+  list(partitions: readonly number[], maxResends: number): Promise<Escalation[]>;
   get(alertId: string): Promise<Escalation | undefined>;
 }
 
@@ -56,12 +56,13 @@ export function createEscalationStore(pool: pg.Pool, o: { groupId: string; topic
         [o.groupId, alertId, k],
       );
     },
-    async list(partitions) {
+    async list(partitions, maxResends) {
       if (partitions.length === 0) return [];
       const { rows } = await pool.query<Record<string, unknown>>(
-        `SELECT * FROM alarm_dispatch_escalations WHERE group_id = $1 AND topic = $2 AND partition = ANY($3::int[])
+        `SELECT * FROM alarm_dispatch_escalations
+          WHERE group_id = $1 AND topic = $2 AND partition = ANY($3::int[]) AND resends < $4
           ORDER BY high_since`,
-        [o.groupId, o.topic, [...partitions]],
+        [o.groupId, o.topic, [...partitions], maxResends],
       );
       return rows.map(toEscalation);
     },

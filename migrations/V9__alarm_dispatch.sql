@@ -3,7 +3,7 @@
 
 -- 1. Receivers (nurse call, alarm distribution): per customer, for one department or (department_id NULL) for
 --    every department of the customer. An alarm goes to every enabled receiver of its customer whose department is
---    NULL or the alarm's. A configuration-service setting, like alarm thresholds.
+--    NULL or the alarm's. A configuration-service setting, like alarm thresholds (`/v1/alarm-receivers`).
 CREATE TABLE alarm_receivers (
   id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   customer_id           uuid NOT NULL REFERENCES customers (id),
@@ -22,6 +22,8 @@ CREATE TABLE alarm_receivers (
   FOREIGN KEY (customer_id, department_id) REFERENCES departments (customer_id, id)
 );
 CREATE INDEX alarm_receivers_route ON alarm_receivers (customer_id, department_id) WHERE enabled;
+-- Every update bumps updated_at and row_version (the ETag of /v1/alarm-receivers), like the other settings (V1).
+CREATE TRIGGER alarm_receivers_touch BEFORE UPDATE ON alarm_receivers FOR EACH ROW EXECUTE FUNCTION touch_row();
 
 -- 2. High-priority alarms that no clinician has answered yet (not cleared, not de-escalated), per dispatcher
 --    consumer group. Written after the receivers acknowledged the message that made the alarm high and before that

@@ -75,7 +75,7 @@ export const dispatcherSettings = {
   receiversRefreshMs: {
     env: 'DISPATCHER_RECEIVERS_REFRESH',
     default: '10s',
-    doc: 'How long the receivers read from PostgreSQL are used before they are read again',
+    doc: 'How long the receivers read from PostgreSQL are used before they are read again (0: for every alarm)',
     parse: parse.duration,
   },
   sessionTimeoutMs: {

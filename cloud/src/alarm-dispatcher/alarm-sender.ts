@@ -18,8 +18,8 @@ export interface AlarmMessage {
 }
 
 export interface AlarmSender {
-  /** Resolves with how many receivers acknowledged (0 when none is routed). */
-  send(m: AlarmMessage): Promise<number>;
+  /** Resolves with how many receivers acknowledged (0 when none is routed); `abandoned` ends the retries. */
+  send(m: AlarmMessage, abandoned?: () => boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -87,13 +87,19 @@ export function createAlarmSender(deps: AlarmSenderDeps): AlarmSender {
   };
 
   return {
-    async send(m) {
+    async send(m, abandoned) {
       const routed = routeAlarm(await deps.receivers.forCustomer(m.event.customerId), m.event.customerId, m.event.departmentId);
       if (routed.length === 0) return 0;
       const ctx = await deps.context(m.event);
       await Promise.all(
         routed.map((r) =>
-          deliverUntilAcked(clientFor(r), renderAlarm(m, ctx, r, deps.facility, deps.clock.now()), m.controlId, deps.delivery),
+          deliverUntilAcked(
+            clientFor(r),
+            renderAlarm(m, ctx, r, deps.facility, deps.clock.now()),
+            m.controlId,
+            deps.delivery,
+            abandoned,
+          ),
         ),
       );
       return routed.length;

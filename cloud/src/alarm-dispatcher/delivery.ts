@@ -62,12 +62,15 @@ export async function deliverUntilAcked(
   message: string,
   controlId: string,
   deps: DeliveryDeps,
+  /** True once the record is no longer this instance's to send (its partition moved in a rebalance). */
+  abandoned: () => boolean = () => false,
 ): Promise<DeliveryOutcome> {
   const { signal } = deps;
   const name = client.endpoint.name;
   const target = `${client.endpoint.host}:${client.endpoint.port}`;
   for (let attempt = 1; ; attempt++) {
     if (signal.stopped) throw DispatcherErrors.DISPATCHER_ERR_STOPPED(controlId);
+    if (abandoned()) throw DispatcherErrors.DISPATCHER_ERR_REVOKED(controlId);
     let failure: Error;
     try {
       const ack = await client.exchange(message, controlId);
@@ -79,6 +82,7 @@ export async function deliverUntilAcked(
       failure = err as Error;
     }
     if (signal.stopped) throw DispatcherErrors.DISPATCHER_ERR_STOPPED(controlId);
+    if (abandoned()) throw DispatcherErrors.DISPATCHER_ERR_REVOKED(controlId);
     const waitMs = backoffMs(attempt, deps.backoff, deps.random);
     deps.onRetry?.(failure, attempt);
     deps.log.warn(

@@ -12,6 +12,10 @@ export const DispatcherErrors = defineErrors({
   DISPATCHER_ERR_NEGATIVE_ACK: { message: 'receiver %s (%s) answered %s to %s: %s', retriable: true },
   DISPATCHER_ERR_BAD_EVENT: { message: 'alert event at %s is not an AlertEvent (%s); skipped', retriable: false },
   DISPATCHER_ERR_TOPIC_MISSING: { message: 'Kafka topic %s (DISPATCHER_INPUT_TOPIC) does not exist', retriable: true },
+  DISPATCHER_ERR_REVOKED: {
+    message: 'the partition of %s moved to another dispatcher instance, which sends it (same control id)',
+    retriable: true,
+  },
   DISPATCHER_ERR_STOPPED: {
     message: 'the dispatcher is stopping; %s is not acknowledged and is sent again after the restart',
     retriable: true,

@@ -40,7 +40,11 @@ export function decodeAlertEvent(value: string | null): AlertEvent | string {
   return parsed;
 }
 
-export async function handleAlertRecord(rec: AlertRecord, deps: HandlerDeps): Promise<void> {
+export async function handleAlertRecord(
+  rec: AlertRecord,
+  deps: HandlerDeps,
+  abandoned: () => boolean = () => false,
+): Promise<void> {
   const event = decodeAlertEvent(rec.value);
   if (typeof event === 'string') {
     deps.log.error(
@@ -51,7 +55,7 @@ export async function handleAlertRecord(rec: AlertRecord, deps: HandlerDeps): Pr
   }
   const plan = planFor(event, rec.offset);
   const controlId = alertControlId(event.alertId, plan.phase, plan.sequence);
-  const receivers = await deps.sender.send({ event, phase: plan.phase, controlId });
+  const receivers = await deps.sender.send({ event, phase: plan.phase, controlId }, abandoned);
   if (plan.escalation === 'arm') {
     await deps.escalations.arm({
       alertId: event.alertId,
@@ -68,14 +72,22 @@ export async function handleAlertRecord(rec: AlertRecord, deps: HandlerDeps): Pr
 }
 
 /** Sends re-send k of an armed alarm (phase update, its own control id), then counts it as sent. */
-export async function resendEscalation(esc: Escalation, k: number, deps: HandlerDeps): Promise<void> {
+export async function resendEscalation(
+  esc: Escalation,
+  k: number,
+  deps: HandlerDeps,
+  abandoned: () => boolean = () => false,
+): Promise<void> {
   const controlId = alertControlId(esc.alertId, 'update', resendSequence(esc.sourceOffset, k));
-  const receivers = await deps.sender.send({
-    event: esc.event,
-    phase: 'update',
-    controlId,
-    text: `unanswered high-priority alarm, re-sent (${k})`,
-  });
+  const receivers = await deps.sender.send(
+    {
+      event: esc.event,
+      phase: 'update',
+      controlId,
+      text: `unanswered high-priority alarm, re-sent (${k})`,
+    },
+    abandoned,
+  );
   await deps.escalations.recordResend(esc.alertId, k);
   deps.log.info({ alertId: esc.alertId, resend: k, controlId, receivers }, 'unanswered high-priority alarm re-sent');
 }

@@ -76,14 +76,17 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
   );
   let assignment: number[] = [];
 
-  /** Retries work that failed outside the delivery (PostgreSQL down) until it succeeds or the dispatcher stops. */
-  async function persist(what: string, work: () => Promise<void>): Promise<boolean> {
-    for (let attempt = 1; !signal.stopped; attempt++) {
+  /**
+   * Retries work that failed outside the delivery (PostgreSQL down) until it succeeds, the dispatcher stops or the
+   * partition is no longer ours (`abandoned`: the new owner sends the record, with the same control ids).
+   */
+  async function persist(what: string, work: () => Promise<void>, abandoned: () => boolean): Promise<boolean> {
+    for (let attempt = 1; !signal.stopped && !abandoned(); attempt++) {
       try {
         await work();
         return true;
       } catch (err) {
-        if (signal.stopped) return false;
+        if (signal.stopped || abandoned()) return false;
         const waitMs = backoffMs(attempt, backoff);
         log.error({ err, attempt, retryInMs: waitMs }, `${what} failed; trying again`);
         await signal.sleep(waitMs);
@@ -113,12 +116,13 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
         const { partition } = batch;
         const commit = (next: bigint) =>
           consumer.commitOffsets([{ topic: config.inputTopic, partition, offset: next.toString() }]);
+        const abandoned = () => !isRunning() || isStale();
         for (const m of batch.messages) {
-          if (signal.stopped || !isRunning() || isStale()) return;
+          if (signal.stopped || abandoned()) return;
           const rec = { partition, offset: m.offset, value: m.value ? m.value.toString('utf8') : null };
           const done = await whileBeating(clock, heartbeat, () =>
             locks.run(partition, () =>
-              persist(`dispatching ${partition}/${m.offset}`, () => handleAlertRecord(rec, handlerDeps)),
+              persist(`dispatching ${partition}/${m.offset}`, () => handleAlertRecord(rec, handlerDeps, abandoned), abandoned),
             ),
           );
           if (!done) return;
@@ -129,7 +133,7 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
         // Transaction markers after the last record: move past them too.
         const last = BigInt(batch.lastOffset());
         const lastMessage = batch.messages.at(-1);
-        if (!signal.stopped && isRunning() && !isStale() && (!lastMessage || BigInt(lastMessage.offset) < last)) {
+        if (!signal.stopped && !abandoned() && (!lastMessage || BigInt(lastMessage.offset) < last)) {
           resolveOffset(last.toString());
           await commit(last + 1n);
         }
@@ -148,7 +152,8 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
         const current = await escalations.get(esc.alertId);
         if (!current || !assignment.includes(current.partition) || signal.stopped) return;
         const k = dueResend({ ...settings, highSinceMs: current.highSinceMs, sent: current.resends, nowMs: clock.now() });
-        if (k !== undefined) await resendEscalation(current, k, handlerDeps);
+        if (k !== undefined)
+          await resendEscalation(current, k, handlerDeps, () => signal.stopped || !assignment.includes(current.partition));
       });
     }
   }

@@ -4,7 +4,8 @@
  *   MSH-10) until it is acknowledged, and only then commits its offset and goes on to the next phase;
  * - an unanswered high-priority alarm is re-sent after the escalation delay (phase update, its own control id),
  *   at most the configured number of times, and no more after it clears;
- * - routing: a receiver of another department gets nothing, a customer-wide one gets everything.
+ * - routing: a receiver of another department gets nothing, a customer-wide one gets everything;
+ * - a record that is not an AlertEvent is skipped and committed, and the alarms behind it still go out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -83,9 +84,11 @@ describe('alarm dispatcher', () => {
       { kind: 'raise', priority: 'medium', value: 125 },
       { kind: 'clear', priority: 'medium', value: 80 },
     ]);
+    // A record that is not an AlertEvent first: it is logged and skipped (DISPATCHER_ERR_BAD_EVENT), never a stall.
+    await world.producer.send({ topic: world.topic, acks: -1, messages: [{ key: world.patientId, value: 'not an alert' }] });
     await world.produce([raise!, clear!]);
     await waitFor(() => receiver.accepted.length === 2, { timeoutMs: 60_000, what: 'start and end acknowledged' });
-    await waitFor(async () => (await world.committed()) === 2n, { timeoutMs: 30_000, what: 'both offsets committed' });
+    await waitFor(async () => (await world.committed()) === 3n, { timeoutMs: 30_000, what: 'all three offsets committed' });
 
     const starts = receiver.arrivals.filter((a) => a.report.phase === 'start');
     expect(starts.map((a) => a.answer)).toEqual(['AE', 'none', 'AA']);

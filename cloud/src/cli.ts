@@ -52,7 +52,7 @@ const SERVICE_LOADERS: Readonly<Record<CloudService, () => Promise<Starter>>> = 
   },
   dispatcher: async () => {
     const { runAlarmDispatcher } = await import('./cli/alarm-dispatcher.js');
-    return () => runAlarmDispatcher();
+    return (o) => runAlarmDispatcher(o);
   },
 };
 
@@ -98,7 +98,7 @@ export function cloudCommand(): Command {
     .argument('<service>', 'service to run')
     .option(
       '--port <port>',
-      'HTTP port (default per service; storage: env STORAGE_PORT, 8080; config: CONFIG_PORT, 8081; analytics: ANALYTICS_PORT, 8082; enricher: ENRICHER_PORT, 8084; web: WEB_PORT, 8088)',
+      'HTTP port (default per service; storage: env STORAGE_PORT, 8080; config: CONFIG_PORT, 8081; analytics: ANALYTICS_PORT, 8082; enricher: ENRICHER_PORT, 8084; dispatcher: DISPATCHER_PORT, 8085; web: WEB_PORT, 8088)',
       portOption,
     )
     .action(async (service: string, opts: { port?: number }) => {

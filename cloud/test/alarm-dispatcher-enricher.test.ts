@@ -4,7 +4,7 @@
  * deteriorates and recovers (heart rate 80 -> 150 -> 80, one reading every 5 s). Every AlertEvent it emits is
  * produced to a private alerts topic, and the dispatcher (its own process, `vitals cloud dispatcher`'s entry)
  * delivers them: the receiver gets exactly one ORU^R40 per AlertEvent, in order, phases start, update (escalated
- * to PH), update (de-escalated to PM), end, under one alert id.
+ * to PH), update (de-escalated to PM), end, under one alert id; its /readyz and /metrics say so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, waitFor, type AlertEvent } from '@vitals/shared';
@@ -85,7 +85,7 @@ describe('alarm dispatcher fed by the enricher', () => {
       dispatcherEnv(world, { DISPATCHER_ESCALATION_DELAY: '0' }),
       'dispatcher-ready',
     );
-    await child.ready;
+    const ready = await child.ready;
     await world.produce(events);
     await waitFor(async () => (await world.committed()) === BigInt(events.length), {
       timeoutMs: 60_000,
@@ -99,5 +99,10 @@ describe('alarm dispatcher fed by the enricher', () => {
     ]);
     expect(new Set(receiver.arrivals.map((a) => a.report.alertId))).toEqual(new Set([events[0]!.alertId]));
     expect(new Set(receiver.arrivals.map((a) => a.report.controlId)).size).toBe(4);
+    // Operators see it: ready, and the messages counted by phase.
+    expect((await fetch(`${String(ready.url)}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${String(ready.url)}/metrics`)).text();
+    expect(metrics).toMatch(/dispatcher_messages_total\{phase="update",resend="false"[^}]*\} 2/);
+    expect(metrics).toMatch(/dispatcher_alarm_latency_seconds_count\{[^}]*\} 4/);
   }, 120_000);
 });

@@ -91,6 +91,7 @@ describe('/v1/alarm-receivers', () => {
       loadDispatcherConfig({
         DATABASE_URL: w.storage.databaseUrl,
         KAFKA_BROKERS: brokers.join(','),
+        DISPATCHER_PORT: '0',
         DISPATCHER_INPUT_TOPIC: topic,
         DISPATCHER_GROUP_ID: topic,
         DISPATCHER_FROM_BEGINNING: 'true',

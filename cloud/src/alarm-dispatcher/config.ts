@@ -6,6 +6,12 @@ import { ConfigError, TOPICS, parse, readConfig, type ConfigOf } from '@vitals/s
 import { cloudCommonSettings } from '../config.js';
 
 export const dispatcherSettings = {
+  port: {
+    env: 'DISPATCHER_PORT',
+    default: '8085',
+    doc: 'HTTP(S) port of the alarm dispatcher (health, readiness, metrics, status)',
+    parse: parse.port,
+  },
   groupId: {
     env: 'DISPATCHER_GROUP_ID',
     default: 'vitals-alarm-dispatcher',

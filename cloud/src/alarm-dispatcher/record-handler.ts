@@ -9,12 +9,15 @@ import type { Logger } from '../logging.js';
 import type { AlarmSender } from './alarm-sender.js';
 import { alertControlId, planFor, resendSequence } from './domain/dispatch-plan.js';
 import { DispatcherErrors } from './errors.js';
+import type { DispatcherMetrics } from './metrics.js';
 import type { Escalation, EscalationStore } from './store/escalations.js';
 
 export interface AlertRecord {
   readonly partition: number;
   readonly offset: string;
   readonly value: string | null;
+  /** The record's Kafka timestamp (latency metric). */
+  readonly timestampMs?: number;
 }
 
 export interface HandlerDeps {
@@ -22,7 +25,8 @@ export interface HandlerDeps {
   readonly log: Logger;
   readonly sender: AlarmSender;
   readonly escalations: EscalationStore;
-  /** A record was handled: its event time and when every receiver had acknowledged it (latency metrics). */
+  readonly metrics?: DispatcherMetrics;
+  /** A record was handled and every routed receiver (`receivers` of them) acknowledged it. */
   readonly onHandled?: (event: AlertEvent, receivers: number) => void;
 }
 
@@ -51,6 +55,7 @@ export async function handleAlertRecord(
       { err: DispatcherErrors.DISPATCHER_ERR_BAD_EVENT(`${rec.partition}/${rec.offset}`, event) },
       'alert event skipped',
     );
+    deps.metrics?.badEvents.inc();
     return;
   }
   const plan = planFor(event, rec.offset);
@@ -68,6 +73,10 @@ export async function handleAlertRecord(
     await deps.escalations.disarm(event.alertId);
   }
   deps.log.debug({ alertId: event.alertId, phase: plan.phase, controlId, receivers }, 'alarm dispatched');
+  if (receivers > 0) {
+    deps.metrics?.delivered(plan.phase, false, receivers);
+    if (rec.timestampMs !== undefined) deps.metrics?.latency.observe(Math.max(0, deps.clock.now() - rec.timestampMs) / 1000);
+  }
   deps.onHandled?.(event, receivers);
 }
 
@@ -89,5 +98,6 @@ export async function resendEscalation(
     abandoned,
   );
   await deps.escalations.recordResend(esc.alertId, k);
+  if (receivers > 0) deps.metrics?.delivered('update', true, receivers);
   deps.log.info({ alertId: esc.alertId, resend: k, controlId, receivers }, 'unanswered high-priority alarm re-sent');
 }

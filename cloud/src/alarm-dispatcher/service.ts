@@ -19,14 +19,20 @@ import { createStopSignal } from './delivery.js';
 import { backoffMs } from './domain/backoff.js';
 import { dueResend } from './domain/dispatch-plan.js';
 import { DispatcherErrors } from './errors.js';
+import { createDispatcherMetrics } from './metrics.js';
 import { createPartitionLocks } from './partition-locks.js';
 import { handleAlertRecord, resendEscalation, type HandlerDeps } from './record-handler.js';
 import { createEscalationStore } from './store/escalations.js';
 import { createContextLookup, createReceiverDirectory } from './store/receivers.js';
+import { startStatusServer } from './status-server.js';
+import { createMetricsRegistry } from '../http/metrics.js';
 
 export interface RunningDispatcher {
   /** Partitions this instance holds now. */
   readonly assigned: readonly number[];
+  /** `http(s)://127.0.0.1:<port>` of health, readiness, metrics and status. */
+  readonly url: string;
+  readonly port: number;
   close(): Promise<void>;
 }
 
@@ -42,6 +48,8 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
   const clock = o.clock ?? systemClock;
   const log = o.log ?? createLogger({ level: config.logLevel, name: 'alarm-dispatcher' });
   const signal = createStopSignal(clock);
+  const registry = createMetricsRegistry({ service: 'alarm-dispatcher' });
+  const metrics = createDispatcherMetrics(registry);
   const backoff = { initialMs: config.retryInitialMs, maxMs: config.retryMaxMs };
   const pool = createPgPool(
     {
@@ -58,12 +66,24 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
     log,
     receivers: createReceiverDirectory(pool, { refreshMs: config.receiversRefreshMs, clock }),
     context: createContextLookup(pool),
-    delivery: { log, signal, backoff },
+    delivery: {
+      log,
+      signal,
+      backoff,
+      onRetry: (err) => metrics.retried((err as { code?: string }).code ?? 'UNKNOWN'),
+    },
     mllp: { connectTimeoutMs: config.connectTimeoutMs, ackTimeoutMs: config.ackTimeoutMs },
     facility: config.facility,
   });
   const escalations = createEscalationStore(pool, { groupId: config.groupId, topic: config.inputTopic });
-  const handlerDeps: HandlerDeps = { clock, log, sender, escalations, ...(o.onHandled ? { onHandled: o.onHandled } : {}) };
+  const handlerDeps: HandlerDeps = {
+    clock,
+    log,
+    sender,
+    escalations,
+    metrics,
+    ...(o.onHandled ? { onHandled: o.onHandled } : {}),
+  };
   const locks = createPartitionLocks();
   const kafka = createKafkaClient(
     {
@@ -103,6 +123,7 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       assignment = [...(e.payload.memberAssignment[config.inputTopic] ?? [])].sort((a, b) => a - b);
+      metrics.partitions.set(assignment.length);
       log.info({ partitions: assignment }, 'partitions assigned');
     });
     return consumer;
@@ -119,7 +140,12 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
         const abandoned = () => !isRunning() || isStale();
         for (const m of batch.messages) {
           if (signal.stopped || abandoned()) return;
-          const rec = { partition, offset: m.offset, value: m.value ? m.value.toString('utf8') : null };
+          const rec = {
+            partition,
+            offset: m.offset,
+            value: m.value ? m.value.toString('utf8') : null,
+            timestampMs: Number(m.timestamp),
+          };
           const done = await whileBeating(clock, heartbeat, () =>
             locks.run(partition, () =>
               persist(`dispatching ${partition}/${m.offset}`, () => handleAlertRecord(rec, handlerDeps, abandoned), abandoned),
@@ -145,6 +171,7 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
   async function tickEscalations(): Promise<void> {
     if (config.escalationDelayMs <= 0 || signal.stopped) return;
     const armed = await escalations.list(assignment, config.escalationMaxResends);
+    metrics.armed.set(armed.length);
     for (const esc of armed) {
       const settings = { delayMs: config.escalationDelayMs, maxResends: config.escalationMaxResends };
       if (dueResend({ ...settings, highSinceMs: esc.highSinceMs, sent: esc.resends, nowMs: clock.now() }) === undefined) continue;
@@ -169,8 +196,20 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
   }, config.escalationTickMs);
 
   let supervised: SupervisedConsumer;
+  let server: Awaited<ReturnType<typeof startStatusServer>> | undefined;
   const admin = kafka.admin();
   try {
+    server = await startStatusServer({
+      port: config.port,
+      tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
+      registry,
+      checks: {
+        postgres: async () => {
+          await pool.query('SELECT 1');
+        },
+      },
+      status: () => ({ groupId: config.groupId, topic: config.inputTopic, partitions: assignment, stopping: signal.stopped }),
+    });
     await admin.connect();
     const topics = await admin.listTopics();
     if (!topics.includes(config.inputTopic)) throw DispatcherErrors.DISPATCHER_ERR_TOPIC_MISSING(config.inputTopic);
@@ -190,15 +229,19 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
   } catch (err) {
     clock.clearInterval(ticker);
     await admin.disconnect().catch(() => undefined);
+    await server?.app.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     throw err;
   }
-  log.info({ groupId: config.groupId, topic: config.inputTopic }, 'alarm dispatcher started');
+  const { app, url, port } = server;
+  log.info({ groupId: config.groupId, topic: config.inputTopic, port }, 'alarm dispatcher started');
 
   return {
     get assigned() {
       return assignment;
     },
+    url,
+    port,
     async close() {
       signal.stop();
       clock.clearInterval(ticker);
@@ -206,6 +249,7 @@ export async function startAlarmDispatcher(config: DispatcherConfig, o: Dispatch
       await sender.close();
       await supervised.close();
       await ticking;
+      await app.close().catch((err: unknown) => log.warn({ err }, 'closing the status server failed'));
       await pool.end().catch((err: unknown) => log.warn({ err }, 'closing the pool failed'));
       log.info('alarm dispatcher stopped');
     },

@@ -6,11 +6,11 @@
 import { loadDispatcherConfig } from '../alarm-dispatcher/config.js';
 import { startAlarmDispatcher, type RunningDispatcher } from '../alarm-dispatcher/service.js';
 
-export async function runAlarmDispatcher(): Promise<RunningDispatcher> {
-  const config = loadDispatcherConfig(process.env);
+export async function runAlarmDispatcher(o: { port?: number } = {}): Promise<RunningDispatcher> {
+  const config = loadDispatcherConfig(process.env, o.port === undefined ? {} : { port: o.port });
   const running = await startAlarmDispatcher(config);
   process.stdout.write(
-    `${JSON.stringify({ event: 'dispatcher-ready', groupId: config.groupId, topic: config.inputTopic, pid: process.pid })}\n`,
+    `${JSON.stringify({ event: 'dispatcher-ready', port: running.port, url: running.url, groupId: config.groupId, topic: config.inputTopic, pid: process.pid })}\n`,
   );
   return running;
 }

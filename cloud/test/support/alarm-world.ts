@@ -139,6 +139,7 @@ export function dispatcherEnv(w: AlarmWorld, extra: Record<string, string> = {})
   return {
     DATABASE_URL: w.db.url,
     KAFKA_BROKERS: testStackConfig().kafkaBrokers.join(','),
+    DISPATCHER_PORT: '0',
     DISPATCHER_INPUT_TOPIC: w.topic,
     DISPATCHER_GROUP_ID: w.groupId,
     DISPATCHER_FROM_BEGINNING: 'true',

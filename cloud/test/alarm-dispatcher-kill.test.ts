@@ -4,7 +4,8 @@
  * clear) is produced; the dispatcher is killed with SIGKILL while the receiver holds the ACK of the update, and the
  * clear is produced while it is dead. After the restart the receiver has start, update and end, in order, once
  * each; the update came twice with the same MSH-10 (at-least-once plus the dedupe key), the start only once (its
- * offset was committed after its ACK, before the kill).
+ * offset was committed after its ACK, before the kill). And an unanswered high alarm stays armed across a kill -9
+ * (alarm_dispatch_escalations): its re-send comes from the restarted process, once, after the delay.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@vitals/shared';
@@ -14,25 +15,27 @@ import { startAlarmReceiver, type AlarmReceiver } from './support/alarm-receiver
 
 const ENTRY = 'cloud/src/cli/alarm-dispatcher-main.ts';
 let world: AlarmWorld;
+let escalationWorld: AlarmWorld;
 let receiver: AlarmReceiver;
+const receivers: AlarmReceiver[] = [];
 const children: ChildService[] = [];
 
 beforeAll(async () => {
-  world = await createAlarmWorld();
+  [world, escalationWorld] = await Promise.all([createAlarmWorld(), createAlarmWorld()]);
 }, 180_000);
 
 afterAll(async () => {
   for (const c of children) await c.kill('SIGKILL');
-  await receiver?.close();
+  for (const r of [receiver, ...receivers]) await r?.close();
   await world?.close();
+  await escalationWorld?.close();
 });
 
-function spawnDispatcher(): ChildService {
-  const child = startChild(
-    ENTRY,
-    dispatcherEnv(world, { DISPATCHER_ESCALATION_DELAY: '0', DISPATCHER_ACK_TIMEOUT: '60s' }),
-    'dispatcher-ready',
-  );
+function spawnDispatcher(
+  w: AlarmWorld = world,
+  extra: Record<string, string> = { DISPATCHER_ESCALATION_DELAY: '0', DISPATCHER_ACK_TIMEOUT: '60s' },
+): ChildService {
+  const child = startChild(ENTRY, dispatcherEnv(w, extra), 'dispatcher-ready');
   children.push(child);
   return child;
 }
@@ -92,6 +95,44 @@ describe('alarm dispatcher across kill -9', () => {
     expect(raw).toContain(`PID|||${world.mrn}^^^VITALS^MR~${world.patientId}^^^VITALS^PI||L.^A.`);
     expect(raw).not.toContain('Lovelace');
     expect([update.metric, update.value, update.event]).toEqual(['heart_rate', 145, 'MDC_EVT_HI']);
+    await second.kill('SIGTERM');
+  }, 240_000);
+
+  it('keeps an unanswered high alarm armed across kill -9: the re-send comes after the restart, once', async () => {
+    const w = escalationWorld;
+    const r = await startAlarmReceiver();
+    receivers.push(r);
+    await w.addReceiver(r.port);
+    const env = {
+      DISPATCHER_ESCALATION_DELAY: '4s',
+      DISPATCHER_ESCALATION_MAX_RESENDS: '1',
+      DISPATCHER_ESCALATION_TICK: '100ms',
+    };
+    const [raise, clear] = episode(w, [
+      { kind: 'raise', priority: 'high', value: 150 },
+      { kind: 'clear', priority: 'high', value: 80 },
+    ]);
+    const first = spawnDispatcher(w, env);
+    await first.ready;
+    await w.produce([raise!]);
+    await waitFor(async () => (await w.committed()) === 1n, { timeoutMs: 60_000, what: 'the start committed' });
+    // Armed in PostgreSQL before the commit; the process dies before the re-send is due.
+    const armed = await w.pool.query('SELECT resends FROM alarm_dispatch_escalations');
+    expect(armed.rows).toEqual([{ resends: 0 }]);
+    expect(r.arrivals).toHaveLength(1);
+    await first.kill('SIGKILL');
+
+    const second = spawnDispatcher(w, env);
+    await second.ready;
+    await waitFor(() => r.accepted.length === 2, { timeoutMs: 60_000, what: 'the re-send after the restart' });
+    expect(r.accepted.map((x) => x.phase)).toEqual(['start', 'update']);
+    expect(r.accepted[1]!.text).toContain('re-sent (1)');
+    expect(r.arrivals[1]!.atMs - r.arrivals[0]!.atMs).toBeGreaterThanOrEqual(3_900);
+    await w.produce([clear!]);
+    await waitFor(() => r.accepted.length === 3, { timeoutMs: 30_000, what: 'the end' });
+    expect(r.accepted.map((x) => x.phase)).toEqual(['start', 'update', 'end']);
+    expect(r.arrivals).toHaveLength(3);
+    expect((await w.pool.query('SELECT 1 FROM alarm_dispatch_escalations')).rowCount).toBe(0);
     await second.kill('SIGTERM');
   }, 240_000);
 });

@@ -4,19 +4,23 @@
  * its ACK and commits the offset). One alarm at a time (start, then end of each episode), the dispatcher in this
  * process, real Kafka, PostgreSQL (temporary database) and an MLLP receiver on loopback. Baseline in the same
  * run: a raw MLLP round trip (an ORU^R40 framed, sent, ACK received) by the dispatcher's own client to the same
- * receiver, without Kafka, PostgreSQL or the offset commit.
+ * receiver, without Kafka, PostgreSQL or the offset commit; and, in the notes, Kafka alone (produce acks=all to a
+ * plain consumer), so what the dispatcher adds is the difference.
  */
 import pino from 'pino';
 import { encodeAlertReport, systemClock, waitFor } from '@vitals/shared';
 import { loadDispatcherConfig } from '../cloud/src/alarm-dispatcher/config.js';
 import { createMllpClient } from '../cloud/src/alarm-dispatcher/mllp/mllp-client.js';
+import { createCommittedConsumer } from '../cloud/src/kafka/committed-consumer.js';
 import { startAlarmDispatcher } from '../cloud/src/alarm-dispatcher/service.js';
 import { startAlarmReceiver } from '../cloud/test/support/alarm-receiver.js';
 import { createAlarmWorld, dispatcherEnv, episode } from '../cloud/test/support/alarm-world.js';
+import { createTopic, testStackConfig } from '@vitals/stack/testing';
 import { percentile, type Benchmark } from './harness.js';
 
 const EPISODES = 150;
 const RAW_ROUND_TRIPS = 1_000;
+const KAFKA_ROUND_TRIPS = 200;
 
 const alarmDispatcher: Benchmark = async () => {
   const log = pino({ level: 'silent' });
@@ -95,6 +99,32 @@ const alarmDispatcher: Benchmark = async () => {
       if (i >= 50) raw.push(performance.now() - t0);
     }
 
+    // The part underneath on the Kafka side, same run: produce (acks=all) to a plain consumer, no dispatcher.
+    const kafkaTopic = `${world.topic}-raw`;
+    const dropKafkaTopic = await createTopic(testStackConfig().kafkaBrokers, kafkaTopic, 1);
+    cleanups.unshift(dropKafkaTopic);
+    // The dispatcher's own consumer settings (read_committed, 100 ms fetch wait), without the dispatcher.
+    const consumer = createCommittedConsumer(world.kafka, {
+      groupId: `${kafkaTopic}-g`,
+      sessionTimeoutMs: 30_000,
+      maxWaitMs: 100,
+    });
+    cleanups.unshift(() => consumer.disconnect());
+    let got: (() => void) | undefined;
+    await consumer.connect();
+    await consumer.subscribe({ topic: kafkaTopic, fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({ autoCommit: false, eachMessage: async () => got?.() });
+    await joined;
+    const kafkaRoundTrips: number[] = [];
+    for (let i = 0; i < KAFKA_ROUND_TRIPS + 10; i++) {
+      const arrived = new Promise<void>((resolve) => (got = resolve));
+      const t0 = performance.now();
+      await world.producer.send({ topic: kafkaTopic, acks: -1, messages: [{ key: 'k', value: String(i) }] });
+      await arrived;
+      if (i >= 10) kafkaRoundTrips.push(performance.now() - t0);
+    }
+
     const detail = `${EPISODES} episodes, start and end each, one at a time`;
     return {
       component: 'alarm dispatcher',
@@ -116,6 +146,7 @@ const alarmDispatcher: Benchmark = async () => {
       ],
       notes: [
         `alarm to receiver: ${latencies.length} messages, max ${Math.max(...latencies).toFixed(1)} ms; raw MLLP: ${raw.length} round trips`,
+        `Kafka alone in the same run (produce acks=all -> a consumer with the dispatcher's settings, ${kafkaRoundTrips.length} records): p50 ${percentile(kafkaRoundTrips, 50).toFixed(2)} ms, p99 ${percentile(kafkaRoundTrips, 99).toFixed(2)} ms`,
         'the alarm path includes the producer acks=all, the consumer fetch (long poll), the routing and context lookups (cached) and ORU^R40 rendering; each alarm is produced after the previous one was acknowledged and its offset committed',
       ],
     };

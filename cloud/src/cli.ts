@@ -8,8 +8,11 @@ import { Command, Option } from 'commander';
 import { installFatalHandlers, isUuid, portOption } from '@vitals/shared';
 import { ROLES, type Role } from './auth/roles.js';
 
-export const CLOUD_SERVICES = ['storage', 'enricher', 'analytics', 'config', 'web', 'all'] as const;
+export const CLOUD_SERVICES = ['storage', 'enricher', 'analytics', 'config', 'web', 'dispatcher', 'all'] as const;
 export type CloudService = Exclude<(typeof CLOUD_SERVICES)[number], 'all'>;
+
+/** Run by `all`: the alarm dispatcher sends to the hospital's receivers, so it runs only when asked for by name. */
+const ALL_SERVICES: readonly CloudService[] = ['storage', 'enricher', 'analytics', 'config', 'web'];
 
 interface Running {
   readonly url?: string;
@@ -46,6 +49,10 @@ const SERVICE_LOADERS: Readonly<Record<CloudService, () => Promise<Starter>>> = 
   web: async () => {
     const { runWeb } = await import('./web/run.js');
     return (o) => runWeb({ ...o, env: process.env });
+  },
+  dispatcher: async () => {
+    const { runAlarmDispatcher } = await import('./cli/alarm-dispatcher.js');
+    return (o) => runAlarmDispatcher(o);
   },
 };
 
@@ -85,11 +92,13 @@ async function runServices(names: readonly CloudService[], port: number | undefi
 
 export function cloudCommand(): Command {
   return new Command('cloud')
-    .description(`run a cloud service: ${CLOUD_SERVICES.join(', ')} (all = every service in one process)`)
+    .description(
+      `run a cloud service: ${CLOUD_SERVICES.join(', ')} (all = every service but the alarm dispatcher in one process)`,
+    )
     .argument('<service>', 'service to run')
     .option(
       '--port <port>',
-      'HTTP port (default per service; storage: env STORAGE_PORT, 8080; config: CONFIG_PORT, 8081; analytics: ANALYTICS_PORT, 8082; enricher: ENRICHER_PORT, 8084; web: WEB_PORT, 8088)',
+      'HTTP port (default per service; storage: env STORAGE_PORT, 8080; config: CONFIG_PORT, 8081; analytics: ANALYTICS_PORT, 8082; enricher: ENRICHER_PORT, 8084; dispatcher: DISPATCHER_PORT, 8085; web: WEB_PORT, 8088)',
       portOption,
     )
     .action(async (service: string, opts: { port?: number }) => {
@@ -99,8 +108,7 @@ export function cloudCommand(): Command {
         );
         process.exit(1);
       }
-      const all = Object.keys(SERVICE_LOADERS) as CloudService[];
-      await runServices(service === 'all' ? all : [service as CloudService], opts.port);
+      await runServices(service === 'all' ? ALL_SERVICES : [service as CloudService], opts.port);
     });
 }
 

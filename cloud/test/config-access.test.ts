@@ -17,6 +17,7 @@ import { startConfigWorld, type ConfigWorld, type Tenant } from './config-suppor
 interface World extends Tenant {
   thresholdId: string;
   settingsId: string;
+  receiverId: string;
 }
 
 let w: ConfigWorld;
@@ -33,9 +34,14 @@ async function seed(t: Tenant): Promise<World> {
     token: t.adminToken,
     body: { deviceId: t.deviceId, samplingIntervalMs: 2000 },
   });
-  if (th.status !== 201 || ds.status !== 201) throw new Error(`seed failed: ${th.status} ${ds.status}`);
+  const rc = await w.call('POST', '/v1/alarm-receivers', {
+    token: t.adminToken,
+    body: { departmentId: t.departmentId, name: 'nurse call', host: '127.0.0.1', port: 2575 },
+  });
+  if (th.status !== 201 || ds.status !== 201 || rc.status !== 201)
+    throw new Error(`seed failed: ${th.status} ${ds.status} ${rc.status}`);
   await w.settled(t);
-  return { ...t, thresholdId: th.body.id, settingsId: ds.body.id };
+  return { ...t, thresholdId: th.body.id, settingsId: ds.body.id, receiverId: rc.body.id };
 }
 
 beforeAll(async () => {
@@ -91,6 +97,16 @@ const SAMPLES: Record<string, Sample> = {
   'GET /v1/device-settings/:settingsId': item((t) => `/v1/device-settings/${t.settingsId}`),
   'PATCH /v1/device-settings/:settingsId': item((t) => `/v1/device-settings/${t.settingsId}`, { alarmsEnabled: false }),
   'DELETE /v1/device-settings/:settingsId': item((t) => `/v1/device-settings/${t.settingsId}`),
+  'GET /v1/alarm-receivers': list('/v1/alarm-receivers'),
+  'POST /v1/alarm-receivers': create('/v1/alarm-receivers', (o) => ({
+    customerId: o.customerId,
+    name: 'stolen',
+    host: '203.0.113.9',
+    port: 2575,
+  })),
+  'GET /v1/alarm-receivers/:receiverId': item((t) => `/v1/alarm-receivers/${t.receiverId}`),
+  'PATCH /v1/alarm-receivers/:receiverId': item((t) => `/v1/alarm-receivers/${t.receiverId}`, { host: '203.0.113.9' }),
+  'DELETE /v1/alarm-receivers/:receiverId': item((t) => `/v1/alarm-receivers/${t.receiverId}`),
   'GET /v1/gateways/:gatewayId/config': item((t) => `/v1/gateways/${t.gatewayId}/config`),
   'GET /v1/gateways/:gatewayId/config/versions': item((t) => `/v1/gateways/${t.gatewayId}/config/versions`),
   'GET /v1/gateways/:gatewayId/config/versions/:version': item((t) => `/v1/gateways/${t.gatewayId}/config/versions/1`),
@@ -191,7 +207,11 @@ describe('configuration API access matrix', () => {
   });
 
   it("the other customer's configuration is untouched after all of that", async () => {
-    for (const path of [`/v1/alert-thresholds/${b.thresholdId}`, `/v1/device-settings/${b.settingsId}`]) {
+    for (const path of [
+      `/v1/alert-thresholds/${b.thresholdId}`,
+      `/v1/device-settings/${b.settingsId}`,
+      `/v1/alarm-receivers/${b.receiverId}`,
+    ]) {
       const res = await w.call('GET', path);
       expect(res.status, path).toBe(200);
       expect(res.body.version, path).toBe(1);

@@ -64,7 +64,9 @@ describe('vitals cloud', () => {
   it('names the services when asked for one that does not exist', async () => {
     const r = await vitals({}, 'cloud', 'billing');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/unknown service "billing"; choose one of storage, enricher, analytics, config, web, all/);
+    expect(r.stderr).toMatch(
+      /unknown service "billing"; choose one of storage, enricher, analytics, config, web, dispatcher, all/,
+    );
   });
 
   it('fails fast on invalid configuration', async () => {

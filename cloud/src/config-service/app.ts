@@ -19,6 +19,7 @@ import { registerOpenApi } from '../http/openapi.js';
 import { registerRateLimit } from '../http/rate-limit.js';
 import { mapPgError } from '../storage/reference/pg-error-map.js';
 import type { ConfigServiceDeps } from './deps.js';
+import { alarmReceiverRoutes } from './routes/alarm-receivers/index.js';
 import { deviceSettingsRoutes } from './routes/device-settings/index.js';
 import { gatewayConfigRoutes } from './routes/gateway-config/index.js';
 import { thresholdRoutes } from './routes/thresholds/index.js';
@@ -32,6 +33,7 @@ export const CONFIG_API_VERSION = '1.0.0';
 export const CONFIG_API_TAGS = [
   { name: 'alert-thresholds', description: 'Alarm rules per metric at customer, department or patient scope' },
   { name: 'device-settings', description: 'Sampling interval, units and alarm enable per device or model' },
+  { name: 'alarm-receivers', description: 'Where alarms go as HL7 v2.6 ORU^R40 over MLLP, per department or customer' },
   { name: 'gateway-config', description: 'Desired documents, versions, acknowledgements and sync status of gateways' },
   { name: 'operations', description: 'Health and metrics' },
 ];
@@ -65,7 +67,8 @@ async function configApp(app: FastifyInstance, { deps }: ConfigAppOptions): Prom
   await registerOpenApi(app, {
     title: 'Vitals configuration service',
     version: CONFIG_API_VERSION,
-    description: 'Alarm thresholds and device settings, pushed to the ward gateways as versioned documents over MQTT.',
+    description:
+      'Alarm thresholds and device settings, pushed to the ward gateways as versioned documents over MQTT; the receivers the alarm dispatcher sends alarms to.',
     tags: CONFIG_API_TAGS,
     serveUi: config.docsEnabled,
   });
@@ -83,7 +86,8 @@ async function configApp(app: FastifyInstance, { deps }: ConfigAppOptions): Prom
     timeoutMs: 5_000,
     describe: () => ({ postgres: deps.pg.state() }),
   });
-  for (const routes of [thresholdRoutes, deviceSettingsRoutes, gatewayConfigRoutes]) await app.register(routes, { deps });
+  for (const routes of [thresholdRoutes, deviceSettingsRoutes, alarmReceiverRoutes, gatewayConfigRoutes])
+    await app.register(routes, { deps });
 }
 
 export default fp(configApp, { name: 'vitals-config-service', fastify: '5.x' });

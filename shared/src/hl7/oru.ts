@@ -129,6 +129,12 @@ const MDC_UNITS: Record<string, string> = {
   Cel: '268192^MDC_DIM_DEGC^MDC',
 };
 
+/** OBX-6 of a catalog metric as PCD messages send it: the MDC dimension (code^refid^MDC), else UCUM. */
+export function mdcUnitField(metric: MetricCode): string {
+  const def = METRIC_CATALOG[metric];
+  return metric === 'resp_rate' ? '264928^MDC_DIM_RESP_PER_MIN^MDC' : (MDC_UNITS[def.unit] ?? `${def.unit}^^UCUM`);
+}
+
 /** Encodes an ORU^R01 (PCD-01 style) for a device. Used by the simulator and by tests. */
 export function encodeOru(input: {
   deviceId: string;
@@ -147,8 +153,7 @@ export function encodeOru(input: {
   input.observations.forEach((o, i) => {
     const def = METRIC_CATALOG[o.metric];
     const src = o.sourceCode ?? { code: String(def.mdc[0]!.code), text: def.mdc[0]!.refid, system: 'MDC' };
-    const unit =
-      o.unit ?? (o.metric === 'resp_rate' ? '264928^MDC_DIM_RESP_PER_MIN^MDC' : (MDC_UNITS[def.unit] ?? `${def.unit}^^UCUM`));
+    const unit = o.unit ?? mdcUnitField(o.metric);
     const value = o.value === null ? '' : String(o.value);
     const status = o.value === null ? 'X' : 'R';
     segs.push(

@@ -77,3 +77,38 @@ export const deviceSettingsSpec: ResourceSpec = {
 };
 
 export { iso };
+
+/** Receivers of alarms as ORU^R40 over MLLP (V9), read by the alarm dispatcher. */
+export const alarmReceiverSpec: ResourceSpec = {
+  entity: 'alarm receiver',
+  table: 'alarm_receivers',
+  customerColumn: 'customer_id',
+  idCast: 'uuid',
+  columns: {
+    customerId: { column: 'customer_id', cast: 'uuid' },
+    departmentId: { column: 'department_id', cast: 'uuid' },
+    name: { column: 'name' },
+    host: { column: 'host' },
+    port: { column: 'port', cast: 'integer' },
+    receivingApplication: { column: 'receiving_application' },
+    receivingFacility: { column: 'receiving_facility' },
+    enabled: { column: 'enabled', cast: 'boolean' },
+  },
+  filters: {
+    departmentId: { column: 'department_id', cast: 'uuid' },
+    enabled: { column: 'enabled', cast: 'boolean' },
+  },
+  orderBy: 'name, id',
+  toApi: (r: Row) => ({
+    id: String(r.id),
+    customerId: String(r.customer_id),
+    departmentId: str(r.department_id),
+    name: String(r.name),
+    host: String(r.host),
+    port: Number(r.port),
+    receivingApplication: String(r.receiving_application),
+    receivingFacility: String(r.receiving_facility),
+    enabled: Boolean(r.enabled),
+    ...meta(r),
+  }),
+};

@@ -305,5 +305,8 @@ describe('the analytics windows on Flink', () => {
     // The service reports its job.
     const status = (await (await fetch(`${flink.url}/api/status`)).json()) as { engine: string; job: { state: string } };
     expect(status).toMatchObject({ engine: 'flink', job: { state: 'RUNNING' } });
+    const metrics = await (await fetch(`${flink.url}/metrics`)).text();
+    expect(metrics).toMatch(/^vitals_analytics_flink_job_running(\{[^}]*\})? 1$/m);
+    expect(metrics).toMatch(/^vitals_analytics_flink_checkpoint_age_seconds(\{[^}]*\})? \d/m);
   }, 420_000);
 });

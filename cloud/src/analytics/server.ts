@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Admin } from 'kafkajs';
+import { Gauge } from 'prom-client';
 import { systemClock, type Clock } from '@vitals/shared';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { createPgCredentialStore } from '../auth/credential-store.js';
@@ -331,6 +332,29 @@ export async function startAnalytics(
     throw err;
   }
 
+  // With Flink: the job's state and the age of its latest checkpoint (its rows are committed then).
+  let jobGauges: ReturnType<Clock['setInterval']> | undefined;
+  if (job) {
+    const running = new Gauge({
+      name: 'vitals_analytics_flink_job_running',
+      help: 'The analytics Flink job is RUNNING (1) or not (0)',
+      registers: [registry],
+    });
+    const age = new Gauge({
+      name: 'vitals_analytics_flink_checkpoint_age_seconds',
+      help: 'Seconds since the analytics Flink job completed its latest checkpoint (its window rows are committed then)',
+      registers: [registry],
+    });
+    const watched = job;
+    const refresh = () => {
+      const s = watched.lastStatus;
+      running.set(s.state === 'RUNNING' ? 1 : 0);
+      if (s.lastCheckpointAt) age.set((clock.now() - s.lastCheckpointAt) / 1000);
+    };
+    refresh();
+    jobGauges = clock.setInterval(refresh, 1_000);
+  }
+
   const maintenance = startMaintenance(
     { sink, clock, log, metrics, onChanges: (rows) => (config.notify ? undefined : hub.publish(rows)) },
     { tickMs: config.tickIntervalMs, retentionIntervalMs: config.retentionIntervalMs, closeDepartments: !flink },
@@ -352,6 +376,7 @@ export async function startAnalytics(
     ...(job ? { job } : {}),
     async close() {
       maintenance.stop();
+      if (jobGauges) clock.clearInterval(jobGauges);
       // The job first (stop with a savepoint: its last rows are committed to the topic), then its applier.
       await job?.close().catch((err: unknown) => log.warn({ err }, 'stopping the Flink job failed'));
       await runner?.close();

@@ -309,4 +309,90 @@ describe('the analytics windows on Flink', () => {
     expect(metrics).toMatch(/^vitals_analytics_flink_job_running(\{[^}]*\})? 1$/m);
     expect(metrics).toMatch(/^vitals_analytics_flink_checkpoint_age_seconds(\{[^}]*\})? \d/m);
   }, 420_000);
+
+  it('documented difference: a reading late for its own partition is counted on Flink while another partition lags', async () => {
+    // Partition 0 runs 10 minutes ahead of partition 1. A reading 3 minutes behind partition 0's newest is late
+    // for its 1-minute window on the Node engine (its partition's watermark) and on time on Flink (the job's
+    // watermark is partition 1's). docs/scaling.md, "Which watermark makes a reading late".
+    const skewTopic = await createTopic(kafka, 2, 'flink-analytics-skew');
+    const skew = { late: `${skewTopic}-flink-late`, dlq: `${skewTopic}-flink-dlq`, results: `${skewTopic}-results` };
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: skew.late, numPartitions: 1 },
+        { topic: skew.dlq, numPartitions: 1 },
+        { topic: skew.results, numPartitions: 2 },
+      ],
+    });
+    await admin.disconnect();
+    const template = await createAnalyticsDb();
+    const fDb = await cloneDb(template);
+    const nDb: Db = template;
+    const [ahead, behind] = tenants[0]!.patients as [string, string];
+    const t = tenants[0]!;
+    const items: Item[] = [];
+    for (let at = 0; at < 10 * minute; at += 10_000)
+      items.push({ partition: 0, value: JSON.stringify(reading(t, { at: base + at, value: 70, patientId: ahead })) });
+    for (let at = 0; at < minute; at += 10_000)
+      items.push({ partition: 1, value: JSON.stringify(reading(t, { at: base + at, value: 70, patientId: behind })) });
+    const lateOne = reading(t, { at: base + 7 * minute + 30_000, value: 99, patientId: ahead });
+    const group = `flink-analytics-${sfx}-skew`;
+    let n: RunningAnalytics | undefined;
+    let f: RunningAnalytics | undefined;
+    try {
+      const sendTo = async (xs: Item[]) =>
+        producer.send({
+          topic: skewTopic,
+          acks: -1,
+          messages: xs.map((x) => ({ key: 'k', value: x.value, partition: x.partition })),
+        });
+      await sendTo(items);
+      // No idle timeout in reach: partition 1 holds Flink's watermark back (and the Node engine's wall clock is out).
+      const env = { ANALYTICS_IDLE_TIMEOUT: '1h' };
+      f = await startInstance(
+        analyticsEnv(fDb, skewTopic, `${group}-flink`, {
+          ...env,
+          STREAM_ENGINE: 'flink',
+          ANALYTICS_LATE_TOPIC: skew.late,
+          ANALYTICS_DLQ_TOPIC: skew.dlq,
+          ANALYTICS_RESULTS_TOPIC: skew.results,
+        }),
+      );
+      n = await startInstance(analyticsEnv(nDb, skewTopic, `${group}-node`, env));
+      const countOf = async (pool: pg.Pool) =>
+        Number(
+          (
+            await pool.query<{ count: string }>(
+              `SELECT count FROM window_aggregates WHERE query_id = 'patient-1m' AND group_id = $1 AND metric = 'heart_rate' AND window_start = $2`,
+              [ahead, new Date(base + 7 * minute)],
+            )
+          ).rows[0]?.count ?? 0,
+        );
+      // Both engines have the 6 readings of that minute.
+      await waitFor(async () => (await countOf(nDb.pool)) === 6 && (await countOf(fDb.pool)) === 6, {
+        timeoutMs: 180_000,
+        intervalMs: 1_000,
+        what: 'the minute of the late reading counted on both engines',
+      });
+      await sendTo([{ partition: 0, value: JSON.stringify(lateOne) }]);
+      const nodeLate = await consumeUntil([`${skewTopic}-late`], (rs) => rs.length >= 1, { timeoutMs: 60_000 });
+      expect(nodeLate.map((r) => JSON.parse(r.value!).reading.readingId)).toEqual([lateOne.reading.readingId]);
+      expect(nodeLate[0]!.headers['vitals-late-queries']!.split(',')).toContain('patient-1m');
+      await waitFor(async () => (await countOf(fDb.pool)) === 7, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: 'Flink to count it',
+      });
+      expect(await countOf(nDb.pool)).toBe(6);
+      await expect(consumeUntil([skew.late], (rs) => rs.length > 0, { timeoutMs: 5_000 })).rejects.toThrow(/condition not met/);
+    } finally {
+      await n?.close();
+      await f?.close();
+      await nDb.drop();
+      await fDb.drop();
+      await deleteTopics(kafka, [...topicsOf(skewTopic), skew.late, skew.dlq, skew.results]);
+    }
+  }, 420_000);
 });

@@ -284,7 +284,9 @@ export async function startAnalytics(
         maxBatchRecords: config.maxBatchRecords,
         fetchWaitMs: config.fetchWaitMs,
         sessionTimeoutMs: config.sessionTimeoutMs,
-        fromBeginning: config.fromBeginning,
+        // The job's rows are read from the start of the results topic, whatever ANALYTICS_FROM_BEGINNING says of the
+        // input (the job itself starts its input there).
+        fromBeginning: flink ? true : config.fromBeginning,
         tickMs: config.tickIntervalMs,
       },
       {

@@ -208,6 +208,7 @@ const bench: Benchmark = async () => {
     let submitSeconds: number;
     let flinkLatencies: number[];
     let flinkRows: number;
+    let checkpoints = '';
     try {
       await jm.waitForState(flink.job!.jobId, ['RUNNING'], 180_000);
       const f0 = Date.now();
@@ -220,6 +221,8 @@ const bench: Benchmark = async () => {
       });
       flinkSeconds = (Date.now() - f0) / 1000;
       flinkRows = Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM window_aggregates')).rows[0]!.n);
+      const c = await jm.checkpoints(flink.job!.jobId);
+      checkpoints = `${c.completed} checkpoints in the catch-up, the latest took ${c.latest?.durationMs ?? '?'} ms (${Math.round((c.latest?.sizeBytes ?? 0) / 1024)} KiB)`;
       // A tenant of its own: its windows hold only the latency run's readings.
       flinkLatencies = await changesLatency(flink.url, await seedTenant(db.pool, { patients: PATIENTS }), producer, topic);
     } finally {
@@ -252,7 +255,7 @@ const bench: Benchmark = async () => {
           value: ends / flinkSeconds,
           unit: 'readings/s',
           baseline: { name: 'kafkajs consume + multi-row INSERT of each reading', value: plainRate },
-          detail: `${ends} readings (the pre-fill and the latency run's), ${PARTITIONS} partitions, ${flinkRows} window rows, submitted and RUNNING in ${submitSeconds.toFixed(1)} s`,
+          detail: `${ends} readings (the pre-fill and the latency run's), ${PARTITIONS} partitions, ${flinkRows} window rows, submitted and RUNNING in ${submitSeconds.toFixed(1)} s; ${checkpoints}`,
         },
         {
           name: 'Flink job: produce -> changes row on the WebSocket, p50',

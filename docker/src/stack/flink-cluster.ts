@@ -30,7 +30,8 @@ export interface FlinkOptions {
 export type FlinkProcess = 'jobmanager' | 'taskmanager' | 'sql-gateway';
 export const FLINK_PROCESSES: readonly FlinkProcess[] = ['jobmanager', 'taskmanager', 'sql-gateway'];
 
-const MAIN: Readonly<Record<FlinkProcess, string>> = {
+/** The main class of each JVM (docker/flink/run-flink.sh starts the same ones in compose). */
+export const FLINK_MAIN_CLASSES: Readonly<Record<FlinkProcess, string>> = {
   jobmanager: 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
   taskmanager: 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
   'sql-gateway': 'org.apache.flink.table.gateway.SqlGateway',
@@ -38,9 +39,9 @@ const MAIN: Readonly<Record<FlinkProcess, string>> = {
 
 /**
  * What Flink's own start scripts add for Java 17 (flink-dist's `env.java.default-opts.all`): Flink's
- * serializers and RPC reflect into these JDK packages.
+ * serializers and RPC reflect into these JDK packages (docker/flink/run-flink.sh passes the same ones).
  */
-const JAVA17_OPENS = [
+export const JAVA17_OPENS: readonly string[] = [
   '--add-exports=java.base/sun.net.util=ALL-UNNAMED',
   '--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED',
   '--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED',
@@ -97,15 +98,21 @@ function hostPort(url: string): { host: string; port: number } {
   return { host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)) };
 }
 
-/** Renders docker/flink/config.yaml into the configuration folder the three JVMs read. */
-export async function renderFlinkConfig(o: FlinkOptions): Promise<string> {
+/**
+ * The values of the `${...}` placeholders of docker/flink/config.yaml on the local stack: every process on the
+ * host of its URL (docker-compose gives the same values but the addresses, compose.test.ts). Pure.
+ */
+export function flinkConfigValues(o: FlinkOptions): Record<string, string | number> {
   const rest = hostPort(o.restUrl);
   const gateway = hostPort(o.gatewayUrl);
-  const text = renderTemplate(await readFile(o.paths.templates.flinkConfig, 'utf8'), {
+  return {
     FLINK_HOST: rest.host,
+    FLINK_BIND_HOST: rest.host,
+    FLINK_TASKMANAGER_HOST: rest.host,
     FLINK_RPC_PORT: o.rpcPort,
     FLINK_REST_PORT: rest.port,
     FLINK_GATEWAY_HOST: gateway.host,
+    FLINK_GATEWAY_BIND_HOST: gateway.host,
     FLINK_GATEWAY_PORT: gateway.port,
     FLINK_JOBMANAGER_MEMORY: o.jobManagerMemory,
     FLINK_TASKMANAGER_MEMORY: o.taskManagerMemory,
@@ -113,7 +120,12 @@ export async function renderFlinkConfig(o: FlinkOptions): Promise<string> {
     FLINK_PARALLELISM: o.parallelism,
     FLINK_CHECKPOINT_INTERVAL: `${o.checkpointIntervalMs} ms`,
     FLINK_STATE_DIR: o.paths.flinkState,
-  });
+  };
+}
+
+/** Renders docker/flink/config.yaml into the configuration folder the three JVMs read. */
+export async function renderFlinkConfig(o: FlinkOptions): Promise<string> {
+  const text = renderTemplate(await readFile(o.paths.templates.flinkConfig, 'utf8'), flinkConfigValues(o));
   await mkdir(o.paths.flinkConf, { recursive: true });
   for (const d of ['checkpoints', 'savepoints', 'tmp']) await mkdir(path.join(o.paths.flinkState, d), { recursive: true });
   const file = path.join(o.paths.flinkConf, 'config.yaml');
@@ -140,7 +152,7 @@ function baseSpec(o: FlinkOptions, which: FlinkProcess): Omit<JavaProcessSpec, '
     name,
     java: o.java,
     classpathDir: o.paths.jars.flink,
-    mainClass: MAIN[which],
+    mainClass: FLINK_MAIN_CLASSES[which],
     jvmOptions: [...JAVA17_OPENS, `-Dlog.file=${log}`, `-Dlog4j.configurationFile=file:${o.paths.templates.flinkLog4j}`],
     runDir: o.paths.run,
     logDir: o.paths.logs,

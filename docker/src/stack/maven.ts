@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { StackErrors } from '../errors.js';
 
 const run = promisify(execFile);
-const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+/** The plugin that copies a POM's jars (docker/flink/Dockerfile runs the same one). */
+export const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
 export async function fetchJars(mvn: string, pom: string, outDir: string): Promise<{ fetched: boolean }> {
   const pomText = await readFile(pom, 'utf8');

@@ -189,7 +189,9 @@ describe('the Flink enricher job', () => {
       ),
     ).filter((e) => ids.has(e.reading.readingId));
     const flinkOut = parse<EnrichedReading>(
-      await consumeUntil([flinkEnriched], (rs) => rs.length >= enrichedCount, { timeoutMs: 90_000 }),
+      // The job reads the reference topics from their start: late in a long suite they hold the whole run's
+      // changes, and the readings wait until the job has caught up with them (one CI run needed over 90 s).
+      await consumeUntil([flinkEnriched], (rs) => rs.length >= enrichedCount, { timeoutMs: 240_000 }),
     );
     const byId = (es: EnrichedReading[]) => Object.fromEntries(es.map((e) => [e.reading.readingId, comparable(e)] as const));
     expect(flinkOut).toHaveLength(enrichedCount);
@@ -230,7 +232,7 @@ describe('the Flink enricher job', () => {
     );
     for (const l of flinkDlqOut) expect(l.original).toBeTypeOf('string');
     expect(flinkDlqOut.find((l) => l.reason === 'UNKNOWN_DEVICE')?.deviceId).toBe(`T${sfx}-unknown`);
-  });
+  }, 330_000);
   it('holds a reading measured just after a transfer until the transfer is in, though the reading arrives first (both engines)', async () => {
     const device = await hospital.device({ assignFrom: new Date(Date.now() - 3_600_000).toISOString() });
     await until(

@@ -141,6 +141,16 @@ export class PgWindowStore implements WindowSink {
     return [this.o.groupId, this.o.topic, partition];
   }
 
+  /** The partition's stored position, locked until the transaction ends (undefined when there is none). */
+  private async lockPosition(client: pg.PoolClient, partition: number): Promise<PartitionPosition | undefined> {
+    const locked = await client.query<PositionRow>({
+      name: 'analytics-lock-position',
+      text: 'SELECT next_offset, watermark, max_event_time FROM stream_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
+      values: this.key(partition),
+    });
+    return locked.rows[0] ? positionOf(locked.rows[0]) : undefined;
+  }
+
   async position(partition: number, initial: () => Promise<bigint>): Promise<PartitionPosition> {
     const select =
       'SELECT next_offset, watermark, max_event_time FROM stream_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3';
@@ -167,12 +177,7 @@ export class PgWindowStore implements WindowSink {
 
   private async commitOnce(req: CommitRequest): Promise<WindowRow[]> {
     const rows = await withRetriedTransaction(this.pool, async (client) => {
-      const locked = await client.query<PositionRow>({
-        name: 'analytics-lock-position',
-        text: 'SELECT next_offset, watermark, max_event_time FROM stream_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
-        values: this.key(req.partition),
-      });
-      const stored = locked.rows[0] ? positionOf(locked.rows[0]) : undefined;
+      const stored = await this.lockPosition(client, req.partition);
       if (!stored || !samePosition(stored, req.expected)) {
         throw AnalyticsErrors.ANALYTICS_ERR_PARTITION_FENCED(req.partition, describe(stored), describe(req.expected));
       }
@@ -212,12 +217,7 @@ export class PgWindowStore implements WindowSink {
     const grace = new Map(this.o.queries.map((q) => [q.id, q.graceMs]));
     try {
       return await withRetriedTransaction(this.pool, async (client) => {
-        const locked = await client.query<PositionRow>({
-          name: 'analytics-lock-position',
-          text: 'SELECT next_offset, watermark, max_event_time FROM stream_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
-          values: this.key(req.partition),
-        });
-        const stored = locked.rows[0] ? positionOf(locked.rows[0]) : undefined;
+        const stored = await this.lockPosition(client, req.partition);
         if (!stored || stored.nextOffset !== req.expected) {
           const expected = { nextOffset: req.expected, eventTime: { watermark: null, maxEventTime: null } };
           throw AnalyticsErrors.ANALYTICS_ERR_PARTITION_FENCED(req.partition, describe(stored), describe(expected));

@@ -32,6 +32,7 @@ import {
   until,
   type Hospital,
 } from './support/enricher-world.js';
+import { awaitFlinkRead, describeJobProgress } from './support/flink-progress.js';
 
 const stackConfig = testStackConfig();
 const kafka = testKafka();
@@ -95,6 +96,32 @@ afterAll(async () => {
 
 type Letter = DeadLetter & { readingId?: string };
 
+/**
+ * Waits until the Flink job holds every reference change now in the CDC topics (its sources have read and
+ * checkpointed them). A reading measured before the CDC heartbeat is joined at once with what has been read,
+ * by either engine, so the test writes reference data first, as a hospital registers a monitor before it
+ * measures (docs/scaling.md, "Semantic differences"); for the Node engine it waits on its state.
+ */
+function flinkHasReference(): Promise<void> {
+  const tables = { devices: 'devices', assignments: 'device_assignments', beds: 'beds', thresholds: 'alert_thresholds' };
+  return awaitFlinkRead(
+    kafka,
+    Object.entries(tables).map(([source, table]) => ({
+      groupId: `flink-diff-${sfx}-${source}`,
+      topic: `${CDC_TOPIC_PREFIX}.public.${table}`,
+    })),
+  );
+}
+
+/** Waits on the Flink job's output; a wait that fails says where in the job the records stopped. */
+async function flinkWait<T>(wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${await describeJobProgress(stackConfig.flinkRestUrl, jobId!)}`);
+  }
+}
+
 function parse<T>(records: readonly { value: string | null }[]): T[] {
   return records.map((r) => JSON.parse(r.value ?? 'null') as T).filter((v) => v !== null);
 }
@@ -124,6 +151,20 @@ describe('the Flink enricher job', () => {
       [hospital.customerId, currentPatient],
     );
     const ruleFrom = Date.now() + 1_000;
+    await until(
+      'the devices and the rule to reach the Node enricher',
+      () =>
+        node.state.assignmentAt(device, Date.parse('2026-11-20T09:30:00Z'))?.bedId === hospital.bedA &&
+        node.state.assignmentAt(current, Date.now()) !== undefined &&
+        node.state
+          .bandsAt(
+            'heart_rate',
+            { customerId: hospital.customerId, departmentId: hospital.departmentId, patientId: currentPatient },
+            ruleFrom,
+          )
+          .some((b) => b.scope === 'patient'),
+    );
+    await flinkHasReference();
     const sent: Reading[] = [];
     const send = async (rs: Reading[]) => {
       sent.push(...rs);
@@ -153,30 +194,37 @@ describe('the Flink enricher job', () => {
       { since, timeoutMs: 60_000 },
     );
 
-    // The transfer, recorded afterwards in one transaction: A ends at 10:00, B starts at 10:00.
+    // The transfer, in one transaction: A ends and B starts ten seconds from now, with a reading a millisecond
+    // before it and one at it. Both engines hold them until the CDC heartbeat passes their measured time, so the
+    // transfer is in by then. (Readings measured before the heartbeat at the time they arrive are late for
+    // Flink's watermark and join only the newest version before it: "Semantic differences" in docs/scaling.md,
+    // with its own test below.)
+    const transferAt = Date.now() + 10_000;
     await hospital.db.query('BEGIN');
-    await hospital.db.query('UPDATE device_assignments SET valid_to = $2 WHERE device_id = $1', [device, '2026-11-20T10:00:00Z']);
+    await hospital.db.query('UPDATE device_assignments SET valid_to = $2 WHERE device_id = $1', [
+      device,
+      new Date(transferAt).toISOString(),
+    ]);
     await hospital.db.query(
       'INSERT INTO device_assignments (customer_id, device_id, patient_id, bed_id, valid_from) VALUES ($1, $2, $3, $4, $5)',
-      [hospital.customerId, device, hospital.patientId, hospital.bedB, '2026-11-20T10:00:00Z'],
+      [hospital.customerId, device, hospital.patientId, hospital.bedB, new Date(transferAt).toISOString()],
     );
     await hospital.db.query('COMMIT');
     await until(
       'the transfer to reach the Node enricher',
-      () => node.state.assignmentAt(device, Date.parse('2026-11-20T10:00:00Z'))?.bedId === hospital.bedB,
+      () => node.state.assignmentAt(device, transferAt)?.bedId === hospital.bedB,
     );
-    // Give the CDC heartbeat a moment to pass the transfer's commit, as it would in production.
-    await new Promise((r) => setTimeout(r, 1_500));
-    await send([reading(device, '2026-11-20T10:00:00Z'), reading(device, '2026-11-20T09:59:59.999Z')]);
+    await send([reading(device, transferAt), reading(device, transferAt - 1)]);
     const transferIds = new Set(sent.slice(-2).map((r) => r.readingId));
-    await consumeUntil(
-      [flinkEnriched],
-      (rs) => parse<EnrichedReading>(rs).filter((e) => transferIds.has(e.reading.readingId)).length === 2,
-      { timeoutMs: 60_000 },
+    await flinkWait(
+      consumeUntil(
+        [flinkEnriched],
+        (rs) => parse<EnrichedReading>(rs).filter((e) => transferIds.has(e.reading.readingId)).length === 2,
+        { timeoutMs: 60_000 },
+      ),
     );
-    // Live readings, measured after the rule's commit. They come last: a reading measured long before the
-    // newest one of its partition joins only the latest version of its device's assignment before the
-    // watermark (docs/scaling.md, "Semantic differences").
+    // The current patient's readings, measured after its rule's commit (and before the heartbeat now: each of
+    // its reference rows has a single version, so being late for the watermark changes nothing).
     await send([reading(current, ruleFrom, { value: 110 }), reading(current, ruleFrom + 1, { value: 99 })]);
 
     const ids = new Set(sent.map((r) => r.readingId));
@@ -191,7 +239,7 @@ describe('the Flink enricher job', () => {
     const flinkOut = parse<EnrichedReading>(
       // Room for a slow job: one CI rehearsal saw only 4 of the readings after 90 s, the next one all of them in
       // 15 s, in the same order of tests; the stall is not explained (closing note of stop 15).
-      await consumeUntil([flinkEnriched], (rs) => rs.length >= enrichedCount, { timeoutMs: 240_000 }),
+      await flinkWait(consumeUntil([flinkEnriched], (rs) => rs.length >= enrichedCount, { timeoutMs: 240_000 })),
     );
     const byId = (es: EnrichedReading[]) => Object.fromEntries(es.map((e) => [e.reading.readingId, comparable(e)] as const));
     expect(flinkOut).toHaveLength(enrichedCount);
@@ -201,8 +249,8 @@ describe('the Flink enricher job', () => {
 
     // The facts the comparison rests on, so that two engines wrong in the same way cannot pass.
     const bedOf = new Map(flinkOut.map((e) => [e.reading.measuredAt, e.bedLabel]));
-    expect(bedOf.get('2026-11-20T09:59:59.999Z')).toBe('A');
-    expect(bedOf.get('2026-11-20T10:00:00Z')).toBe('B');
+    expect(bedOf.get(new Date(transferAt - 1).toISOString())).toBe('A');
+    expect(bedOf.get(new Date(transferAt).toISOString())).toBe('B');
     const hr = (deviceId: string, value: number) =>
       flinkOut.find((e) => e.reading.deviceId === deviceId && e.reading.value === value)?.threshold;
     expect(hr(current, 110)).toEqual({ state: 'high', priority: 'medium', scope: 'patient', high: 100 });
@@ -223,7 +271,9 @@ describe('the Flink enricher job', () => {
         { since, timeoutMs: 60_000 },
       ),
     ).filter((l) => l.source.topic === input);
-    const flinkDlqOut = parse<Letter>(await consumeUntil([flinkDlq], (rs) => rs.length >= letters, { timeoutMs: 60_000 }));
+    const flinkDlqOut = parse<Letter>(
+      await flinkWait(consumeUntil([flinkDlq], (rs) => rs.length >= letters, { timeoutMs: 60_000 })),
+    );
     const reasons = (ls: Letter[]) => Object.fromEntries(ls.map((l) => [letterKey(l), l.reason] as const));
     expect(flinkDlqOut).toHaveLength(letters);
     expect(reasons(flinkDlqOut)).toEqual(reasons(nodeDlq));
@@ -252,7 +302,9 @@ describe('the Flink enricher job', () => {
     await hospital.db.query('COMMIT');
     const mine = (rs: readonly { value: string | null }[]) =>
       parse<EnrichedReading>(rs).filter((e) => e.reading.readingId === after.readingId);
-    const [fromFlink] = mine(await consumeUntil([flinkEnriched], (rs) => mine(rs).length === 1, { timeoutMs: 60_000 }));
+    const [fromFlink] = mine(
+      await flinkWait(consumeUntil([flinkEnriched], (rs) => mine(rs).length === 1, { timeoutMs: 60_000 })),
+    );
     const [fromNode] = mine(
       await consumeUntil([TOPICS.enrichedReadings], (rs) => mine(rs).length === 1, { since, timeoutMs: 60_000 }),
     );
@@ -276,6 +328,7 @@ describe('the Flink enricher job', () => {
     );
     await hospital.db.query('COMMIT');
     await until('the transfer to reach the Node enricher', () => node.state.assignmentAt(device, t1)?.bedId === hospital.bedB);
+    await flinkHasReference();
     // A live reading moves the watermark past the transfer; then one from before it arrives (a replayed backlog).
     const live = reading(device, Date.now());
     await produce(producer, input, [{ key: device, value: live }]);
@@ -289,9 +342,11 @@ describe('the Flink enricher job', () => {
     await produce(producer, input, [{ key: device, value: late }]);
 
     const letters = parse<Letter>(
-      await consumeUntil([flinkDlq], (rs) => parse<Letter>(rs).some((l) => l.readingId === late.readingId), {
-        timeoutMs: 60_000,
-      }),
+      await flinkWait(
+        consumeUntil([flinkDlq], (rs) => parse<Letter>(rs).some((l) => l.readingId === late.readingId), {
+          timeoutMs: 60_000,
+        }),
+      ),
     );
     expect(letters.find((l) => l.readingId === late.readingId)?.reason).toBe('NO_ASSIGNMENT_AT_MEASURED_TIME');
     const fromNode = parse<EnrichedReading>(await enrichedBy(TOPICS.enrichedReadings, late.readingId, since)).find(
@@ -313,6 +368,14 @@ describe('the Flink enricher job', () => {
     ).rows[0]!.id;
     await hospital.db.query("UPDATE alert_thresholds SET metric = 'resp_rate', high = 22 WHERE id = $1", [rule]);
     const at = Date.now() + 1_000;
+    const ctx = { customerId: hospital.customerId, departmentId: hospital.departmentId, patientId: patient };
+    await until(
+      'the moved rule to reach the Node enricher',
+      () =>
+        node.state.bandsAt('resp_rate', ctx, at).some((b) => b.scope === 'patient') &&
+        node.state.bandsAt('heart_rate', ctx, at).every((b) => b.scope !== 'patient'),
+    );
+    await flinkHasReference();
     const hr = reading(device, at, { value: 110 });
     const rr = reading(device, at + 1, { metric: 'resp_rate', value: 23, unit: '/min' });
     await produce(
@@ -323,7 +386,7 @@ describe('the Flink enricher job', () => {
     const ids = new Set([hr.readingId, rr.readingId]);
     const mine = (rs: readonly { value: string | null }[]) =>
       parse<EnrichedReading>(rs).filter((e) => ids.has(e.reading.readingId));
-    const fromFlink = mine(await consumeUntil([flinkEnriched], (rs) => mine(rs).length === 2, { timeoutMs: 60_000 }));
+    const fromFlink = mine(await flinkWait(consumeUntil([flinkEnriched], (rs) => mine(rs).length === 2, { timeoutMs: 60_000 })));
     const fromNode = mine(
       await consumeUntil([TOPICS.enrichedReadings], (rs) => mine(rs).length === 2, { since, timeoutMs: 60_000 }),
     );

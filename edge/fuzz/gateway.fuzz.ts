@@ -3,6 +3,8 @@
  * - its MQTT broker at the protocol level: raw TCP connections writing well-formed, mutated and broken MQTT
  *   packets (not only payloads), split across writes;
  * - MLLP over TCP: framed, mutated and unframed HL7, split frames, oversized messages;
+ * - MLLP over a serial line (a socat pseudo-terminal pair): the same kinds of messages back to back on one
+ *   line, where a broken frame must not cost the next one;
  * - its HTTP view (ward page, files, SSE, alarms, status, config).
  * Each sends at least 10,000 inputs; after every burst a valid frame on the same way in is acknowledged and
  * committed to the SQLite buffer (or, for the view, answered), and the process still runs.
@@ -10,7 +12,8 @@
 import type Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeAck, encodeOru, MllpDeframer, mllpFrame, METRIC_CODES } from '@vitals/shared';
+import { SerialPort } from 'serialport';
+import { decodeAck, encodeOru, MllpDeframer, mllpFrame, METRIC_CODES, waitFor } from '@vitals/shared';
 import {
   createTally,
   fuzzInputs,
@@ -26,6 +29,7 @@ import { mqttSession } from '@vitals/stack/testing/mqtt-wire';
 import { startChildGateway, type ChildGateway } from '../test/support/child-gateway.js';
 import { openBuffer, tempDir } from '../test/support/gateway.js';
 import { connectDevice, frame } from '../test/support/mqtt-device.js';
+import { ptyPair, type PtyPair } from '../test/support/socat.js';
 import { startStandInCloud, type StandInCloud } from '../test/support/stand-in-cloud.js';
 
 const INPUTS = fuzzInputs(10_000);
@@ -36,9 +40,11 @@ let cloud: StandInCloud;
 let gw: ChildGateway;
 let alive = true;
 let buffer: Database.Database;
+let pty: PtyPair;
 
 beforeAll(async () => {
   dir = tempDir('edge-fuzz-');
+  pty = await ptyPair(dir.path);
   cloud = await startStandInCloud();
   gw = await startChildGateway({
     EDGE_DATA_DIR: dir.path,
@@ -46,6 +52,8 @@ beforeAll(async () => {
     EDGE_HTTP_PORT: '0',
     EDGE_MQTT_PORT: '0',
     EDGE_MLLP_PORT: '0',
+    EDGE_SERIAL_PORTS: `${pty.gatewayEnd}@115200`,
+    EDGE_SERIAL_RECONNECT: '100ms',
     EDGE_BUFFER_MAX_BYTES: '256MiB',
     EDGE_DISK_RESERVE: '0',
     CLOUD_URL: cloud.url,
@@ -60,6 +68,7 @@ afterAll(async () => {
   buffer?.close();
   await gw?.stop();
   await cloud?.close();
+  await pty?.close();
   dir?.remove();
 });
 
@@ -149,6 +158,37 @@ async function mqttProbe(): Promise<{ ok: boolean; detail?: string }> {
   }
 }
 
+// ---- HL7 messages for MLLP (TCP and serial) --------------------------------------------------------------
+
+function oru(rng: Rng, controlId: string): string {
+  return encodeOru({
+    deviceId: rng.pick(['MON-H1', 'MON-H2', 'x'.repeat(80), '', 'MON|^~']),
+    controlId,
+    messageTimeMs: Date.now() - rng.int(0, 60_000),
+    observations: Array.from({ length: rng.int(0, 6) }, () => ({
+      metric: rng.pick(METRIC_CODES),
+      value: rng.pick([72, 0, -1, 1e9, null, 36.6]),
+      observedAtMs: Date.now() - rng.int(0, 60_000),
+    })),
+  });
+}
+
+/** One generated input: framed, mutated, unframed, oversized or never-ending. */
+function hl7Message(rng: Rng, o: { controlId?: string; endless?: readonly number[] } = {}): Buffer {
+  const msg = () => oru(rng, o.controlId ?? String(rng.int(0, 1e6)));
+  return rng.weighted<() => Buffer>([
+    [3, () => mllpFrame(msg())],
+    [4, () => mllpFrame(mutateBytes(rng, Buffer.from(msg())))],
+    [2, () => mutateBytes(rng, mllpFrame(msg()))],
+    [1, () => Buffer.from(msg())], // no framing at all
+    [1, () => mllpFrame(rng.bytes(rng.int(0, 2048)))],
+    [1, () => rng.bytes(rng.int(1, 1024))],
+    [1, () => Buffer.concat([Buffer.from([0x0b]), Buffer.alloc(rng.pick(o.endless ?? [100_000, 2_000_000]), 0x41)])], // never ends
+    [1, () => Buffer.from([0x0b, 0x1c, 0x0d, 0x0b, 0x0b, 0x1c, 0x1c, 0x0d])],
+    [1, () => mllpFrame(msg().replace(/\r/g, rng.pick(['\n', '\r\n', ''])))],
+  ])();
+}
+
 describe('edge gateway fuzz', () => {
   it(`MQTT broker: ${INPUTS} raw TCP sessions of valid, mutated and broken packets`, async () => {
     const t = createTally('edge-mqtt-broker');
@@ -171,34 +211,11 @@ describe('edge gateway fuzz', () => {
 
   it(`MLLP over TCP: ${INPUTS} connections of framed, mutated and unframed HL7`, async () => {
     const t = createTally('edge-mllp-tcp');
-    const oru = (rng: Rng) =>
-      encodeOru({
-        deviceId: rng.pick(['MON-H1', 'MON-H2', 'x'.repeat(80), '', 'MON|^~']),
-        controlId: String(rng.int(0, 1e6)),
-        messageTimeMs: Date.now() - rng.int(0, 60_000),
-        observations: Array.from({ length: rng.int(0, 6) }, () => ({
-          metric: rng.pick(METRIC_CODES),
-          value: rng.pick([72, 0, -1, 1e9, null, 36.6]),
-          observedAtMs: Date.now() - rng.int(0, 60_000),
-        })),
-      });
-    const message = (rng: Rng): Buffer =>
-      rng.weighted<() => Buffer>([
-        [3, () => mllpFrame(oru(rng))],
-        [4, () => mllpFrame(mutateBytes(rng, Buffer.from(oru(rng))))],
-        [2, () => mutateBytes(rng, mllpFrame(oru(rng)))],
-        [1, () => Buffer.from(oru(rng))], // no framing at all
-        [1, () => mllpFrame(rng.bytes(rng.int(0, 2048)))],
-        [1, () => rng.bytes(rng.int(1, 1024))],
-        [1, () => Buffer.concat([Buffer.from([0x0b]), Buffer.alloc(rng.pick([100_000, 2_000_000]), 0x41)])], // never ends
-        [1, () => Buffer.from([0x0b, 0x1c, 0x0d, 0x0b, 0x0b, 0x1c, 0x1c, 0x0d])],
-        [1, () => mllpFrame(oru(rng).replace(/\r/g, rng.pick(['\n', '\r\n', ''])))],
-      ])();
     await bursts(
       INPUTS,
       async (i) => {
         const rng = t.rng.fork(`#${i}`);
-        const bytes = Buffer.concat(Array.from({ length: rng.int(1, 3) }, () => message(rng)));
+        const bytes = Buffer.concat(Array.from({ length: rng.int(1, 3) }, () => hl7Message(rng)));
         const x = await tcpExchange(gw.ports.mllp, bytes, {
           waitMs: 150,
           chunks: rng.pick([1, 1, 3, 11]),
@@ -212,6 +229,106 @@ describe('edge gateway fuzz', () => {
       t,
     );
     expectClean(t.finish({ rssMiB: { gateway: rssOf(gw.pid) } }));
+  });
+
+  // ---- MLLP over a serial line ----------------------------------------------------------------------------
+
+  it(`MLLP over serial: ${INPUTS} framed, mutated and unframed HL7 messages back to back on one line`, async () => {
+    const t = createTally('edge-mllp-serial');
+    await waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${gw.ports.http}/api/status`);
+        const status = (await res.json()) as { listeners?: { serial?: { state: string }[] } };
+        return status.listeners?.serial?.[0]?.state === 'open';
+      },
+      { timeoutMs: 10_000, intervalMs: 50, what: 'the gateway to open its serial port' },
+    );
+    const line = new SerialPort({ path: pty.deviceEnd, baudRate: 115200, autoOpen: false });
+    await new Promise<void>((resolve, reject) => line.open((err) => (err ? reject(err) : resolve())));
+    // Every answer on the line, by the control id it acknowledges (each input carries its own).
+    const answers = new Map<string, string>();
+    const deframer = new MllpDeframer();
+    let receivedBytes = 0;
+    let unreadable = 0;
+    line.on('data', (chunk: Buffer) => {
+      receivedBytes += chunk.length;
+      for (const e of deframer.push(chunk)) {
+        if (e.kind !== 'message') continue;
+        try {
+          const ack = decodeAck(e.payload.toString('utf8'));
+          answers.set(ack.controlId, ack.code);
+        } catch {
+          unreadable++;
+        }
+      }
+    });
+    const write = (bytes: Buffer) =>
+      new Promise<void>((resolve, reject) => line.write(bytes, (err) => (err ? reject(err) : resolve())));
+    // The line is quiet once no answer has come for a while (the gateway answers each frame after its commit).
+    const quiet = async () => {
+      let seen = -1;
+      await waitFor(
+        () => {
+          const settled = seen === receivedBytes;
+          seen = receivedBytes;
+          return settled;
+        },
+        { timeoutMs: 60_000, intervalMs: 300, what: 'the serial line to go quiet' },
+      );
+    };
+    let probeSeq = 0;
+    const probe = async (): Promise<{ ok: boolean; detail?: string }> => {
+      const id = `PROBE-${++probeSeq}`;
+      const now = Date.now();
+      await write(
+        mllpFrame(
+          encodeOru({
+            deviceId: 'MON-PROBE-SERIAL',
+            controlId: id,
+            messageTimeMs: now - 1000,
+            observations: [{ metric: 'heart_rate', value: 71, observedAtMs: now - 1000 }],
+          }),
+        ),
+      );
+      try {
+        await waitFor(() => answers.has(id), { timeoutMs: 10_000, intervalMs: 20, what: `the answer to ${id}` });
+      } catch (err) {
+        return { ok: false, detail: String(err) };
+      }
+      if (answers.get(id) !== 'AA') return { ok: false, detail: `answered ${answers.get(id)}` };
+      // The probe's control id is its sequence number's source: one reading committed per probe.
+      const n = (
+        buffer
+          .prepare(
+            "SELECT count(*) AS n FROM readings r JOIN devices d ON d.ref = r.device_ref WHERE d.device_id = 'MON-PROBE-SERIAL'",
+          )
+          .get() as { n: number }
+      ).n;
+      return n === probeSeq ? { ok: true } : { ok: false, detail: `AA but ${n} readings for ${probeSeq} probes` };
+    };
+    try {
+      for (let start = 0; start < INPUTS; start += BURST) {
+        const ids: string[] = [];
+        for (let i = start; i < Math.min(start + BURST, INPUTS); i++) {
+          const id = `S${i}`;
+          ids.push(id);
+          // Never-ending frames stay small enough for a serial line; the next input's start byte ends them.
+          await write(hl7Message(t.rng.fork(`#${i}`), { controlId: id, endless: [20_000, 300_000] }));
+        }
+        await quiet();
+        for (const id of ids) t.outcome(answers.get(id) ?? 'no-answer');
+        if (!alive) {
+          t.crash(`gateway exited during the burst ending at #${start + ids.length - 1}`);
+          t.validAfter(false, 'gateway gone');
+          break;
+        }
+        const v = await probe();
+        t.validAfter(v.ok, `after #${start + ids.length - 1}: ${v.detail ?? ''}`);
+      }
+    } finally {
+      await new Promise<void>((resolve) => line.close(() => resolve()));
+    }
+    expectClean(t.finish({ rssMiB: { gateway: rssOf(gw.pid) }, note: `${unreadable} unreadable answers` }));
   });
 
   // ---- HTTP view -----------------------------------------------------------------------------------------

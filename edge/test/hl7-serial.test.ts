@@ -93,6 +93,35 @@ describe('HL7 over a serial port', () => {
     expect(gw.store.counts.readings).toBe(2);
   });
 
+  it('keeps both directions of the line moving when a monitor writes more than the line buffers while acknowledgements come back', async () => {
+    // Full duplex under load: each round the monitor sends 20 messages and then 256 KiB of line noise, more
+    // than the ttys buffer, so its write waits for room while acknowledgements arrive and its read waits for
+    // data. serialport 13's poller watched only the event asked for last, so a read's wait could cancel a
+    // pending write's and the line hung for good (found by the serial fuzz; fixed by
+    // docker/patches/@serialport+bindings-cpp+13.0.0.patch, without which this test times out).
+    gw = await startWithPort();
+    await gatewayPort('open');
+    monitor = await openDeviceEnd(pty.deviceEnd);
+    const port = monitor;
+    const peer = new MllpPeer(port);
+    const write = (bytes: Buffer) =>
+      new Promise<void>((resolve, reject) => port.write(bytes, (err) => (err ? reject(err) : resolve())));
+    const from = Date.now() - 60_000;
+    let seq = 0;
+    for (let round = 0; round < 40; round++) {
+      for (let k = 0; k < 20; k++) {
+        seq++;
+        peer.send(oru('MON-S4', String(seq), [{ metric: 'heart_rate', value: 60 + (seq % 40), observedAtMs: from + seq }]));
+      }
+      await write(Buffer.alloc(256 * 1024, 0x41));
+      await peer.waitForAcks(seq, 20_000);
+    }
+    const acks = await peer.waitForAcks(seq);
+    expect(acks.filter((a) => a.code !== 'AA').slice(0, 3)).toEqual([]);
+    expect(acks.map((a) => a.controlId)).toEqual(Array.from({ length: seq }, (_, i) => String(i + 1)));
+    expect(gw.store.counts.readings).toBe(seq);
+  });
+
   it('keeps retrying a configured port that does not exist yet', async () => {
     await pty.pull();
     gw = await startWithPort();

@@ -10,6 +10,7 @@ import { LocalState } from '../local-state.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { AlarmEngine } from './alarm-engine.js';
 import { createAlarmLog } from './alarm-log.js';
+import { createAlarmStore } from './alarm-store.js';
 
 const LIVE_WINDOW = 30_000;
 
@@ -39,6 +40,16 @@ describe('local alarm engine', () => {
     };
   };
   const feed = (...rs: CommittedReading[]) => engine.onReadings(rs);
+  /** An engine on the test's SQLite file and nurses' view (a new one is a gateway restart). */
+  const newEngine = () =>
+    new AlarmEngine({
+      clock,
+      log: pino({ level: 'silent' }),
+      state,
+      store: createAlarmStore(db, createAlarmLog(db, 1000)),
+      config: () => config,
+      liveWindowMs: LIVE_WINDOW,
+    });
   const active = () => state.activeAlarms().map((a) => `${a.deviceId}:${a.priority}:${a.side}:${a.limit}`);
 
   beforeEach(() => {
@@ -47,14 +58,7 @@ describe('local alarm engine', () => {
     clock = new FakeClock();
     state = new LocalState();
     config = compileConfig(testDocument(7));
-    engine = new AlarmEngine({
-      clock,
-      log: pino({ level: 'silent' }),
-      state,
-      alarmLog: createAlarmLog(db, 1000),
-      config: () => config,
-      liveWindowMs: LIVE_WINDOW,
-    });
+    engine = newEngine();
   });
   afterEach(() => db.close());
 
@@ -125,6 +129,36 @@ describe('local alarm engine', () => {
     feed(reading('MON-1', 140));
     expect(state.alarm(id)).toMatchObject({ priority: 'high', acknowledged: false });
     expect(db.prepare("SELECT actor FROM alarm_log WHERE event = 'acknowledge'").pluck().all()).toEqual(['nurse jo']);
+  });
+
+  it('a restart keeps the active alarms as they were, acknowledged or not, and they go on from there', () => {
+    feed(reading('MON-1', 112), reading('MON-2', 160));
+    const hr1 = state.activeAlarms().find((a) => a.deviceId === 'MON-1')!;
+    engine.acknowledge(hr1.id, 'nurse jo');
+    feed(reading('MON-1', 115)); // no transition: nothing more to keep
+    const before = state.activeAlarms();
+    // The gateway restarts on the same file: a new engine and an empty nurses' view.
+    state = new LocalState();
+    engine = newEngine();
+    expect(state.activeAlarms().map((a) => ({ ...a, value: 0, updatedAt: '' }))).toEqual(
+      before.map((a) => ({ ...a, value: 0, updatedAt: '' })),
+    );
+    expect(state.alarm(hr1.id)).toMatchObject({ acknowledged: true, acknowledgedBy: 'nurse jo', priority: 'medium' });
+    // The restored state machine holds by its hysteresis and escalates as before restart.
+    feed(reading('MON-1', 108));
+    expect(state.alarm(hr1.id)).toMatchObject({ priority: 'medium', acknowledged: true });
+    feed(reading('MON-1', 140));
+    expect(state.alarm(hr1.id)).toMatchObject({ priority: 'high', acknowledged: false });
+    // A clear forgets it: the next restart has only MON-2's alarm.
+    feed(reading('MON-1', 70), reading('MON-1', 70));
+    state = new LocalState();
+    engine = newEngine();
+    expect(active()).toEqual(['MON-2:medium:high:150']);
+    // A row that cannot be read is dropped, not fatal.
+    db.prepare("UPDATE alarm_state SET view = '{' WHERE device_id = 'MON-2'").run();
+    state = new LocalState();
+    engine = newEngine();
+    expect(active()).toEqual([]);
   });
 
   it('a device whose alarms are disabled has none; out-of-order readings are ignored', () => {

@@ -11,7 +11,9 @@
  * - Acknowledging silences an alarm for the nurses' view until it escalates (then it alerts again); it is logged.
  * - A configuration change takes effect with each device's next reading (the state machine lets the new rules
  *   decide), and active alarms are relabelled at once with the new bed and patient.
- * Transitions go to the local state (nurses' view), the log (pino, without patient names) and the SQLite alarm log.
+ * Transitions go to the local state (nurses' view), the log (pino, without patient names) and the SQLite alarm log;
+ * the active alarms are kept in SQLite with it and restored at start, so a restart neither forgets an alarm nor
+ * its acknowledgement (a restored alarm goes on from its state with the next reading).
  */
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
@@ -20,13 +22,15 @@ import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config-sync/compiled-config.js';
 import type { CommittedReading } from '../ingest/types.js';
 import type { ActiveAlarmView, AlarmChangeKind, LocalState } from '../local-state.js';
-import type { AlarmLog, AlarmLogEntry } from './alarm-log.js';
+import type { AlarmLogEntry } from './alarm-log.js';
+import type { AlarmStateChange, AlarmStore } from './alarm-store.js';
 
 export interface AlarmEngineOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly state: LocalState;
-  readonly alarmLog: AlarmLog;
+  /** The alarm log and the active alarms in SQLite. */
+  readonly store: AlarmStore;
   /** The applied configuration, read for every batch (it is swapped atomically on apply). */
   readonly config: () => CompiledConfig;
   /** Readings measured longer than this before they were received are historical. */
@@ -35,6 +39,8 @@ export interface AlarmEngineOptions {
 }
 
 interface Tracked {
+  readonly deviceId: string;
+  readonly metric: string;
   alarm: ActiveAlarm | undefined;
   view: ActiveAlarmView | undefined;
   lastMeasuredAtMs: number;
@@ -63,26 +69,56 @@ export class AlarmEngine {
         this.set(state.activeAlarms().length);
       },
     });
+    this.restore();
+  }
+
+  /** The alarms active when the gateway stopped, back in the nurses' view as they were. */
+  private restore(): void {
+    const stored = this.o.store.load((deviceId, metric, err) =>
+      this.o.log.error({ err, deviceId, metric }, 'a stored local alarm cannot be read; it is dropped'),
+    );
+    for (const s of stored) {
+      this.tracked.set(`${s.deviceId}|${s.metric}`, {
+        deviceId: s.deviceId,
+        metric: s.metric,
+        alarm: s.alarm,
+        view: s.view,
+        lastMeasuredAtMs: s.lastMeasuredAtMs,
+      });
+      this.o.state.recordAlarm({ kind: 'update', alarm: s.view });
+    }
+    if (stored.length > 0) this.o.log.warn({ alarms: stored.length }, 'local alarms restored from the buffer');
   }
 
   /** Evaluates a committed batch (called from the local state's `readings` event). */
   onReadings(readings: readonly CommittedReading[]): void {
     const config = this.o.config();
     const log: AlarmLogEntry[] = [];
+    const dirty = new Set<Tracked>();
     for (const r of readings) {
       if (r.receivedAtMs - r.measuredAtMs > this.o.liveWindowMs) continue;
       const key = `${r.deviceId}|${r.metric}`;
-      const t = this.tracked.get(key) ?? { alarm: undefined, view: undefined, lastMeasuredAtMs: -Infinity };
+      const t = this.tracked.get(key) ?? {
+        deviceId: r.deviceId,
+        metric: r.metric,
+        alarm: undefined,
+        view: undefined,
+        lastMeasuredAtMs: -Infinity,
+      };
       if (r.measuredAtMs < t.lastMeasuredAtMs) continue;
       t.lastMeasuredAtMs = r.measuredAtMs;
       this.tracked.set(key, t);
       if (!config.alarmsEnabled(r.deviceId)) {
         if (t.view) this.change(t, 'clear', t.view, log, r.measuredAtMs, 'alarms disabled for the device');
+        if (t.alarm || t.view) dirty.add(t);
         t.alarm = undefined;
         t.view = undefined;
         continue;
       }
       const step = stepAlarm(t.alarm, r.value, config.bands(r.deviceId, r.metric), r.measuredAtMs, () => r.readingId);
+      // Kept when the state machine's state changes (a transition, or the band that holds it after a rule
+      // change), not for every reading of an unchanged alarm.
+      if (step.state !== t.alarm) dirty.add(t);
       t.alarm = step.state;
       const tr = step.transition;
       if (tr.kind === 'none') {
@@ -132,7 +168,7 @@ export class AlarmEngine {
       t.view = next;
       this.change(t, tr.kind, next, log, r.measuredAtMs);
     }
-    this.writeLog(log);
+    this.persist(log, dirty);
   }
 
   /** Acknowledges an active alarm (the nurses' station); undefined when there is no such active alarm. */
@@ -145,7 +181,7 @@ export class AlarmEngine {
       t.view = next;
       const log: AlarmLogEntry[] = [];
       this.change(t, 'acknowledge', next, log, now, undefined, actor);
-      this.writeLog(log);
+      this.persist(log, new Set([t]));
       return next;
     }
     return undefined;
@@ -154,6 +190,7 @@ export class AlarmEngine {
   /** The applied configuration changed: relabel active alarms with their device's new bed and patient. */
   relabel(): void {
     const config = this.o.config();
+    const dirty = new Set<Tracked>();
     for (const t of this.tracked.values()) {
       if (!t.view) continue;
       const p = config.placement(t.view.deviceId);
@@ -166,8 +203,10 @@ export class AlarmEngine {
       };
       if (JSON.stringify(next) === JSON.stringify(t.view)) continue;
       t.view = next;
+      dirty.add(t);
       this.o.state.recordAlarm({ kind: 'update', alarm: next });
     }
+    this.persist([], dirty);
   }
 
   private change(
@@ -211,11 +250,25 @@ export class AlarmEngine {
     });
   }
 
-  private writeLog(entries: readonly AlarmLogEntry[]): void {
+  private persist(entries: readonly AlarmLogEntry[], dirty: ReadonlySet<Tracked>): void {
+    const changes: AlarmStateChange[] = [...dirty].map((t) =>
+      t.alarm && t.view
+        ? {
+            kind: 'keep',
+            stored: {
+              deviceId: t.deviceId,
+              metric: t.metric,
+              alarm: t.alarm,
+              view: t.view,
+              lastMeasuredAtMs: t.lastMeasuredAtMs,
+            },
+          }
+        : { kind: 'forget', deviceId: t.deviceId, metric: t.metric },
+    );
     try {
-      this.o.alarmLog.append(entries);
+      this.o.store.commit(entries, changes);
     } catch (err) {
-      this.o.log.error({ err }, 'alarm log not written (the alarms are active regardless)');
+      this.o.log.error({ err }, 'alarm log and state not written (the alarms are active regardless)');
     }
   }
 }

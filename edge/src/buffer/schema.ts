@@ -115,6 +115,18 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX alarm_log_alarm ON alarm_log (alarm_id);
   `,
+  // 3: the active local alarms, so a restart keeps what the nurses see (and what they acknowledged).
+  `
+  -- one row per active alarm (device and metric): the state machine's state and the nurses' view, as JSON
+  CREATE TABLE alarm_state (
+    device_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    alarm TEXT NOT NULL,
+    view TEXT NOT NULL,
+    last_measured_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, metric)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

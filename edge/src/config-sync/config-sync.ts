@@ -9,6 +9,7 @@ import type { Clock } from '@vitals/shared';
 import type { Logger } from 'pino';
 import { AlarmEngine } from '../alarms/alarm-engine.js';
 import { createAlarmLog } from '../alarms/alarm-log.js';
+import { createAlarmStore } from '../alarms/alarm-store.js';
 import type { Db } from '../buffer/open-database.js';
 import type { EdgeConfig } from '../config.js';
 import { EdgeErrors } from '../errors.js';
@@ -78,7 +79,7 @@ export function createConfigSync(o: ConfigSyncOptions): ConfigSync {
     clock,
     log: o.log.child({ unit: 'alarms' }),
     state,
-    alarmLog: createAlarmLog(o.db, config.alarmLogMaxRows),
+    store: createAlarmStore(o.db, createAlarmLog(o.db, config.alarmLogMaxRows)),
     config: () => applier.current(),
     liveWindowMs: config.liveWindow,
     registry: o.registry,

@@ -7,10 +7,9 @@
  *
  * After every burst the follower must have consumed every record (`referenceEvents` on /api/status) and flagged
  * the bad ones (`referenceProblems`, each logged with its reason), readings of the devices whose rows were
- * damaged must not stop the consumer, and a valid reading of an intact device must still be enriched.
- *
- * Bad CDC records are logged and counted, not sent to readings-dlq: the follower re-reads the compacted CDC
- * topics from the beginning at every start, so a dead letter would be written again at every restart.
+ * damaged must not stop the consumer, and a valid reading of an intact device must still be enriched. At the
+ * end every flagged record has its dead letter on a private reference-dlq (`ENRICHER_REFERENCE_DLQ_TOPIC`),
+ * one per source offset, with the reason.
  */
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
@@ -105,11 +104,19 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [...ENRICHER_CDC_TABLES, 'cdc_heartbeat' as CdcTable].map((t) => ({
-      topic: topicOf(t),
-      numPartitions: 1,
-      replicationFactor: 1,
-    })),
+    topics: [
+      ...[...ENRICHER_CDC_TABLES, 'cdc_heartbeat' as CdcTable].map((t) => ({
+        topic: topicOf(t),
+        numPartitions: 1,
+        replicationFactor: 1,
+      })),
+      {
+        topic: referenceDlq,
+        numPartitions: 1,
+        replicationFactor: 1,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ],
   });
   await admin.disconnect();
   input = await createInputTopic(kafka, 1);
@@ -133,6 +140,7 @@ beforeAll(async () => {
     ENRICHER_INPUT_TOPIC: input,
     ENRICHER_CHANGELOG_TOPIC: `${group}-changelog`,
     ENRICHER_CDC_TOPIC_PREFIX: prefix,
+    ENRICHER_REFERENCE_DLQ_TOPIC: referenceDlq,
     ENRICHER_CDC_MAX_HOLD: '0s',
     ENRICHER_GRACE: '1500ms',
     ENRICHER_DEVICE_SILENCE: '1h',
@@ -213,8 +221,16 @@ function garbage(rng: Rng): { table: CdcTable; key: Buffer | null; value: Buffer
   }
 }
 
-async function status(): Promise<{ referenceEvents: number; referenceProblems: number }> {
-  return (await (await fetch(`${url}/api/status`)).json()) as { referenceEvents: number; referenceProblems: number };
+const referenceDlq = `${prefix}-reference-dlq`;
+
+interface Status {
+  referenceEvents: number;
+  referenceProblems: number;
+  referenceDeadLetters: { sent: number; failed: number };
+}
+
+async function status(): Promise<Status> {
+  return (await (await fetch(`${url}/api/status`)).json()) as Status;
 }
 
 describe('enricher CDC input fuzz', () => {
@@ -268,7 +284,34 @@ describe('enricher CDC input fuzz', () => {
       }
       if (!enricher.alive()) t.crash(`the enricher exited on the readings after the burst from #${start}`);
     }
-    const s = t.finish({ rssMiB: { enricher: rssOf(enricher.child.pid) } });
+    // Every flagged record has one dead letter, keyed by its source offset, with the reason.
+    const final = await status();
+    const letters = new Map<string, { reason: string; source: { topic: string } }>();
+    let read = 0;
+    try {
+      await consumeUntil(
+        [referenceDlq],
+        (rs) => {
+          // Called with every record so far: parse only the new ones.
+          for (const r of rs.slice(read)) {
+            letters.set(r.key ?? '', JSON.parse(r.value ?? 'null') as { reason: string; source: { topic: string } });
+          }
+          read = rs.length;
+          return letters.size >= final.referenceProblems;
+        },
+        { timeoutMs: 60_000 },
+      );
+    } catch (err) {
+      t.crash(`reference dead letters: ${letters.size} of ${final.referenceProblems}: ${String(err).slice(0, 200)}`);
+    }
+    const s = t.finish({
+      rssMiB: { enricher: rssOf(enricher.child.pid) },
+      note: `${letters.size} reference dead letters for ${final.referenceProblems} refused records, ${final.referenceDeadLetters.failed} failed sends`,
+    });
+    expect(letters.size).toBe(final.referenceProblems);
+    expect(final.referenceDeadLetters).toEqual({ sent: final.referenceProblems, failed: 0 });
+    expect(new Set([...letters.values()].map((l) => l.reason))).toEqual(new Set(['REFERENCE_CHANGE_REFUSED']));
+    expect([...letters.values()].every((l) => l.source.topic.startsWith(prefix))).toBe(true);
     expect(s.crashSamples).toEqual([]);
     expect(s.crashes).toBe(0);
     expect(s.inputs).toBe(INPUTS);

@@ -98,9 +98,10 @@ type Letter = DeadLetter & { readingId?: string };
 
 /**
  * Waits until the Flink job holds every reference change now in the CDC topics (its sources have read and
- * checkpointed them). A reading measured before the CDC heartbeat is joined at once with what has been read,
- * by either engine, so the test writes reference data first, as a hospital registers a monitor before it
- * measures (docs/scaling.md, "Semantic differences"); for the Node engine it waits on its state.
+ * checkpointed them). A reading measured before the CDC heartbeat is joined at once with what has been read
+ * (the Node engine holds an unplaced one for its grace, Flink does not), so the test writes reference data
+ * first, as a hospital registers a monitor before it measures (docs/scaling.md, "Semantic differences"); for
+ * the Node engine it waits on its state.
  */
 function flinkHasReference(): Promise<void> {
   const tables = { devices: 'devices', assignments: 'device_assignments', beds: 'beds', thresholds: 'alert_thresholds' };

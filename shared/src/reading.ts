@@ -69,6 +69,8 @@ export const REJECT_REASONS = [
   'DEVICE_NOT_AUTHORISED',
   'NO_ASSIGNMENT_AT_MEASURED_TIME',
   'CONFLICTING_DUPLICATE',
+  /** A Debezium change of a reference table the enricher could not apply (reference-dlq). */
+  'REFERENCE_CHANGE_REFUSED',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 export const RejectReasonSchema = Type.Union(

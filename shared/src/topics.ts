@@ -16,6 +16,12 @@ export const TOPICS = Object.freeze({
    * start), value: the row as JSON; the analytics service applies them to PostgreSQL.
    */
   windowResults: 'window-results',
+  /**
+   * Reference changes (Debezium records) the enricher could not apply, with the reason, key: the source
+   * `topic/partition/offset`, value: `DeadLetter` JSON. Compacted by that key: the enricher reads the reference
+   * topics from their beginning at every start and writes the same letters again, which compaction folds.
+   */
+  referenceDlq: 'reference-dlq',
 });
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -63,6 +69,7 @@ export function topicSpecs(opts: { readingPartitions?: number } = {}): TopicSpec
     { name: TOPICS.readingsDlq, partitions: 3, config: { 'retention.ms': String(30 * 24 * 3_600_000) } },
     { name: TOPICS.lateReadings, partitions: 3, config: { 'retention.ms': week } },
     { name: TOPICS.windowResults, partitions: p, config: { 'retention.ms': week } },
+    { name: TOPICS.referenceDlq, partitions: 1, config: { 'cleanup.policy': 'compact' } },
     ...CDC_TABLES.map((t) => ({
       name: cdcTopic(t),
       partitions: 1,

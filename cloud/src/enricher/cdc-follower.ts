@@ -5,13 +5,15 @@
  * state includes every change that was in Kafka when it was called, so a batch of readings is never joined
  * with reference data older than what Kafka already holds. It also follows the heartbeat row (migration V8):
  * `watermarkMs` is the `beat_at` of the last heartbeat applied, the time up to which the reference state is
- * complete (see cdc-watermark.ts).
+ * complete (see cdc-watermark.ts). A record the state refuses is logged, counted and, given `deadLetters`, sent to
+ * reference-dlq with the reason.
  */
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { cdcTopic, decodeChangeEvent, waitFor, type CdcTable, type ChangeEvent, type Clock } from '@vitals/shared';
 import type { Logger } from '../logging.js';
 import { topicBounds } from '../kafka/partition-reader.js';
+import { referenceDeadLetter, type ReferenceDeadLetter, type ReferenceDeadLetters } from './reference-dead-letters.js';
 import type { ReferenceState } from './reference-state.js';
 
 export const ENRICHER_CDC_TABLES: readonly CdcTable[] = [
@@ -57,7 +59,7 @@ export async function startCdcFollower(
   kafka: Kafka,
   state: ReferenceState,
   opts: CdcFollowerOptions,
-  deps: { log: Logger; clock: Clock },
+  deps: { log: Logger; clock: Clock; deadLetters?: ReferenceDeadLetters },
 ): Promise<CdcFollower> {
   const topics = ENRICHER_CDC_TABLES.map((t) => ({ table: t, topic: cdcTopic(t, 'public', opts.topicPrefix) }));
   const tableOf = new Map(topics.map((t) => [t.topic, t.table]));
@@ -108,14 +110,18 @@ export async function startCdcFollower(
       }
       const table = tableOf.get(batch.topic);
       if (!table) return;
+      const letters: ReferenceDeadLetter[] = [];
       for (const m of batch.messages) {
         const result = state.apply(table, decodeChangeEvent(m.key, m.value));
         events++;
         if (result.problem) {
           problems++;
           deps.log.warn({ topic: batch.topic, offset: m.offset, problem: result.problem }, 'reference change not applied');
+          const source = { topic: batch.topic, partition: batch.partition, offset: m.offset };
+          letters.push(referenceDeadLetter(source, m.value, result.problem, deps.clock.now()));
         }
       }
+      if (deps.deadLetters) await deps.deadLetters.send(letters);
     },
   });
 

@@ -1,5 +1,5 @@
 /** Settings of the enricher (beside the common cloud settings), read once at start-up. */
-import { CDC_TOPIC_PREFIX, parse, readConfig, type ConfigOf } from '@vitals/shared';
+import { CDC_TOPIC_PREFIX, parse, readConfig, TOPICS, type ConfigOf } from '@vitals/shared';
 import { cloudCommonSettings, streamEngineSettings } from '../config.js';
 
 export const enricherSettings = {
@@ -79,6 +79,12 @@ export const enricherSettings = {
     env: 'ENRICHER_CDC_TOPIC_PREFIX',
     default: CDC_TOPIC_PREFIX,
     doc: 'Prefix of the Debezium topics of the reference tables the enricher follows (`<prefix>.public.<table>`)',
+    parse: parse.nonEmpty,
+  },
+  referenceDlqTopic: {
+    env: 'ENRICHER_REFERENCE_DLQ_TOPIC',
+    default: TOPICS.referenceDlq,
+    doc: 'Topic for reference changes the enricher cannot apply (dead letters keyed by their source offset)',
     parse: parse.nonEmpty,
   },
   fromBeginning: {

@@ -13,6 +13,7 @@ import { healthPlugin } from '../http/health.js';
 import { createMetricsRegistry, metricsPlugin } from '../http/metrics.js';
 import { loadTlsOptions } from '../http/tls.js';
 import { startCdcFollower, type CdcFollower } from './cdc-follower.js';
+import { startReferenceDeadLetters, type ReferenceDeadLetters } from './reference-dead-letters.js';
 import type { EnricherConfig } from './config.js';
 import { createEnricherMetrics } from './metrics.js';
 import { ReferenceState } from './reference-state.js';
@@ -74,6 +75,7 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
 
   const state = new ReferenceState();
   let cdc: CdcFollower | undefined;
+  let referenceLetters: ReferenceDeadLetters | undefined;
   let runner: Runner | undefined;
   let ready = false;
   const app = Fastify({
@@ -95,12 +97,14 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
     reference: state.sizes,
     referenceEvents: cdc?.events ?? 0,
     referenceProblems: cdc?.problems ?? 0,
+    referenceDeadLetters: { sent: referenceLetters?.sent ?? 0, failed: referenceLetters?.failed ?? 0 },
     cdcWatermark: cdc && Number.isFinite(cdc.watermarkMs) ? new Date(cdc.watermarkMs).toISOString() : null,
   }));
   const address = await app.listen({ port: config.port, host: '0.0.0.0' });
   const port = Number(new URL(address).port);
 
   try {
+    referenceLetters = await startReferenceDeadLetters(kafka, config.referenceDlqTopic, log);
     cdc = await startCdcFollower(
       kafka,
       state,
@@ -111,7 +115,7 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
         bootstrapTimeoutMs: 120_000,
         historyMs: config.historyMs,
       },
-      { log, clock },
+      { log, clock, deadLetters: referenceLetters },
     );
     // Bootstrap first: no reading is joined before the reference topics have been read to their end.
     await cdc.bootstrap();
@@ -145,6 +149,7 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
   } catch (err) {
     await runner?.close().catch(() => undefined);
     await cdc?.close().catch(() => undefined);
+    await referenceLetters?.close().catch(() => undefined);
     await app.close();
     throw err;
   }
@@ -164,6 +169,7 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
       clock.clearInterval(gauges);
       await runner?.close();
       await cdc?.close();
+      await referenceLetters?.close();
       await app.close();
       log.info('enricher stopped');
     },

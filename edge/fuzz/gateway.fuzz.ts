@@ -276,9 +276,9 @@ describe('edge gateway fuzz', () => {
         { timeoutMs: 60_000, intervalMs: 300, what: 'the serial line to go quiet' },
       );
     };
-    let probeSeq = 0;
+    let probes = 0;
     const probe = async (): Promise<{ ok: boolean; detail?: string }> => {
-      const id = `PROBE-${++probeSeq}`;
+      const id = `PROBE-${++probes}`;
       const now = Date.now();
       await write(
         mllpFrame(
@@ -296,7 +296,7 @@ describe('edge gateway fuzz', () => {
         return { ok: false, detail: String(err) };
       }
       if (answers.get(id) !== 'AA') return { ok: false, detail: `answered ${answers.get(id)}` };
-      // The probe's control id is its sequence number's source: one reading committed per probe.
+      // Each probe has its own control id, so each commits one new reading of the probe device.
       const n = (
         buffer
           .prepare(
@@ -304,7 +304,7 @@ describe('edge gateway fuzz', () => {
           )
           .get() as { n: number }
       ).n;
-      return n === probeSeq ? { ok: true } : { ok: false, detail: `AA but ${n} readings for ${probeSeq} probes` };
+      return n === probes ? { ok: true } : { ok: false, detail: `AA but ${n} readings for ${probes} probes` };
     };
     try {
       for (let start = 0; start < INPUTS; start += BURST) {

@@ -78,3 +78,9 @@ export type DeadLetter = Static<typeof DeadLetterSchema>;
 
 /** Longest original value a dead letter carries. */
 export const DEAD_LETTER_ORIGINAL_MAX = 64 * 1024;
+
+/** A dead letter's `original` (cut at DEAD_LETTER_ORIGINAL_MAX characters) and, when cut, its size in bytes. */
+export function deadLetterOriginal(text: string | null): Pick<DeadLetter, 'original' | 'originalBytes'> {
+  if (text === null || text.length <= DEAD_LETTER_ORIGINAL_MAX) return { original: text };
+  return { original: text.slice(0, DEAD_LETTER_ORIGINAL_MAX), originalBytes: Buffer.byteLength(text) };
+}

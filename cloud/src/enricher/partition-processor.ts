@@ -5,7 +5,7 @@
  * hysteresis, and device silence.
  */
 import {
-  DEAD_LETTER_ORIGINAL_MAX,
+  deadLetterOriginal,
   stepAlarm,
   TOPICS,
   type ActiveAlarm,
@@ -371,11 +371,9 @@ export class PartitionProcessor {
       detail,
       source: { topic: this.opts.topic, partition: this.opts.partition, offset: r.offset },
       ...fields,
-      original:
-        r.value === null || r.value.length <= DEAD_LETTER_ORIGINAL_MAX ? r.value : r.value.slice(0, DEAD_LETTER_ORIGINAL_MAX),
+      ...deadLetterOriginal(r.value),
       at: new Date(nowMs).toISOString(),
     };
-    if (r.value !== null && r.value.length > DEAD_LETTER_ORIGINAL_MAX) letter.originalBytes = Buffer.byteLength(r.value);
     if (afterGrace) letter.afterGrace = true;
     fx.out.push({ topic: TOPICS.readingsDlq, key: r.key, value: JSON.stringify(letter), source: r.offset });
     fx.counts.deadLettered[reason] = (fx.counts.deadLettered[reason] ?? 0) + 1;

@@ -7,7 +7,7 @@
  * record is still refused by the reference state (its previous row stays).
  */
 import type { Kafka, Producer } from 'kafkajs';
-import { DEAD_LETTER_ORIGINAL_MAX, type DeadLetter } from '@vitals/shared';
+import { deadLetterOriginal, type DeadLetter } from '@vitals/shared';
 import type { Logger } from '../logging.js';
 
 export interface ReferenceDeadLetter {
@@ -22,13 +22,11 @@ export function referenceDeadLetter(
   problem: string,
   nowMs: number,
 ): ReferenceDeadLetter {
-  const text = value === null ? null : value.toString('utf8');
   const letter: DeadLetter = {
     reason: 'REFERENCE_CHANGE_REFUSED',
     detail: problem,
     source: { topic: source.topic, partition: source.partition, offset: source.offset },
-    original: text === null ? null : text.slice(0, DEAD_LETTER_ORIGINAL_MAX),
-    ...(text !== null && text.length > DEAD_LETTER_ORIGINAL_MAX ? { originalBytes: value!.length } : {}),
+    ...deadLetterOriginal(value === null ? null : value.toString('utf8')),
     at: new Date(nowMs).toISOString(),
   };
   return { key: `${source.topic}/${source.partition}/${source.offset}`, value: JSON.stringify(letter) };

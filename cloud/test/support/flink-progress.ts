@@ -6,17 +6,13 @@
  */
 import type { Kafka } from 'kafkajs';
 import { waitFor } from '@vitals/shared';
+import { restCall } from '../../src/flink/rest.js';
+
 interface Vertex {
   readonly id: string;
   readonly name: string;
   readonly parallelism: number;
   readonly status: string;
-}
-
-async function get<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  return (await res.json()) as T;
 }
 
 function instant(ms: number | undefined): string {
@@ -26,14 +22,16 @@ function instant(ms: number | undefined): string {
 
 export async function describeJobProgress(restUrl: string, jobId: string): Promise<string> {
   const lines: string[] = [];
+  const target = { what: 'JobManager', baseUrl: restUrl, timeoutMs: 10_000 };
+  const get = async <T>(route: string) => (await restCall<T>(target, 'GET', route)).json;
   try {
-    const job = await get<{ state: string; vertices: Vertex[] }>(`${restUrl}/jobs/${jobId}`);
+    const job = await get<{ state: string; vertices: Vertex[] }>(`/jobs/${jobId}`);
     lines.push(`job ${jobId} ${job.state} at ${new Date().toISOString()}`);
     for (const v of job.vertices) {
       const metrics = await get<{ id: string; min?: number; max?: number; sum?: number }[]>(
-        `${restUrl}/jobs/${jobId}/vertices/${v.id}/subtasks/metrics?get=numRecordsIn,numRecordsOut`,
+        `/jobs/${jobId}/vertices/${v.id}/subtasks/metrics?get=numRecordsIn,numRecordsOut`,
       );
-      const wms = await get<{ id: string; value: string }[]>(`${restUrl}/jobs/${jobId}/vertices/${v.id}/watermarks`);
+      const wms = await get<{ id: string; value: string }[]>(`/jobs/${jobId}/vertices/${v.id}/watermarks`);
       const counts = metrics.map((m) => `${m.id}=${m.sum ?? '?'}`).join(' ');
       const marks = wms.map((w) => `${w.id.split('.')[0]}=${instant(Number(w.value))}`).join(' ');
       lines.push(`- ${v.status} p${v.parallelism} ${v.name.replace(/\s+/g, ' ').slice(0, 160)}`);
@@ -42,7 +40,7 @@ export async function describeJobProgress(restUrl: string, jobId: string): Promi
     const cps = await get<{
       counts: Record<string, number>;
       latest?: { completed?: { id: number; latest_ack_timestamp: number } | null };
-    }>(`${restUrl}/jobs/${jobId}/checkpoints`);
+    }>(`/jobs/${jobId}/checkpoints`);
     lines.push(
       `checkpoints ${JSON.stringify(cps.counts)}; latest completed ${cps.latest?.completed?.id ?? 'none'} at ${instant(cps.latest?.completed?.latest_ack_timestamp)}`,
     );

@@ -3,7 +3,7 @@
  * before the window commit of their batch: at least once (a batch retried after a failed commit publishes them
  * again; consumers deduplicate by reading id and the `vitals-source` header).
  */
-import { DEAD_LETTER_ORIGINAL_MAX, type Clock, type DeadLetter } from '@vitals/shared';
+import { deadLetterOriginal, type Clock, type DeadLetter } from '@vitals/shared';
 import type { IdempotentProducer, OutgoingMessage } from '../../kafka/idempotent-producer.js';
 import type { LateReading, MalformedRecord } from '../engine/partition-engine.js';
 import { AnalyticsErrors } from '../errors.js';
@@ -44,15 +44,11 @@ export function createKafkaRecordPublisher(producer: IdempotentProducer, o: Kafk
       await send(
         o.deadLetterTopic,
         records.map((r) => {
-          const original = r.value === null ? null : r.value.slice(0, DEAD_LETTER_ORIGINAL_MAX);
           const letter: DeadLetter = {
             reason: 'MALFORMED',
             detail: `analytics: ${r.detail}`.slice(0, 1000),
             source: { topic: o.inputTopic, partition, offset: r.offset },
-            original,
-            ...(r.value !== null && original !== null && original.length < r.value.length
-              ? { originalBytes: Buffer.byteLength(r.value) }
-              : {}),
+            ...deadLetterOriginal(r.value),
             at,
           };
           return {

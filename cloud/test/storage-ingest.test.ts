@@ -126,6 +126,18 @@ describe('POST /v1/readings:batch', () => {
     const stolen = { ...original, deviceId: b.deviceId };
     const rb = await batch(b.gatewayToken, [stolen]);
     expect(rb.body.results[0]).toMatchObject({ status: 'rejected', reason: 'CONFLICTING_DUPLICATE' });
+    // The same id with another measured-at: two days earlier is another day partition of readings, whose own
+    // key (reading_id, measured_at) would take it; the id's claim refuses it. A plain retry is still a duplicate.
+    const earlier = new Date(Date.parse(original.measuredAt) - 2 * 86_400_000).toISOString();
+    const moved = { ...original, measuredAt: earlier, receivedAt: earlier };
+    const rm = await batch(a.gatewayToken, [moved]);
+    expect(rm.body.results[0]).toMatchObject({
+      status: 'rejected',
+      reason: 'CONFLICTING_DUPLICATE',
+      detail: `a reading measured at ${original.measuredAt} is already stored under this readingId`,
+    });
+    expect((await batch(a.gatewayToken, [original])).body.results[0]).toMatchObject({ status: 'duplicate' });
+    expect((await storedCount([original.readingId])).get(original.readingId)).toBe(1);
   });
 
   it('rejects readings of a decommissioned device as DEVICE_NOT_AUTHORISED', async () => {

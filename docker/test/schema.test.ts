@@ -154,6 +154,14 @@ describe('db maintain', () => {
       [newReadingId(), w.customerId, w.deviceId, future],
     );
     expect((await client.query('SELECT count(*)::int AS n FROM readings_default')).rows[0].n).toBe(1);
+    // Two reading-id claims: one of a day past retention, one of today.
+    const [oldId, todayId] = [newReadingId(), newReadingId()];
+    await client.query('INSERT INTO reading_ids (reading_id, measured_at) VALUES ($1, $2), ($3, $4)', [
+      oldId,
+      new Date(now.getTime() - 2 * 86_400_000),
+      todayId,
+      now,
+    ]);
 
     const r = await maintainReadings(client, { now, partitionsAhead: 3, retentionMs: 1 * 86_400_000 });
     const futureName = `readings_p${future.toISOString().slice(0, 10).replace(/-/g, '')}`;
@@ -163,9 +171,17 @@ describe('db maintain', () => {
     // Migration V2 made partitions from two days back; with a retention of one day those older days go.
     const twoDaysAgo = new Date(now.getTime() - 2 * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
     expect(r.dropped).toContain(`readings_p${twoDaysAgo}`);
+    // The claims of the dropped days go with them; today's stays.
+    expect(r.idsDeleted).toBe(1);
+    const left = await client.query<{ id: string }>(
+      'SELECT reading_id::text AS id FROM reading_ids WHERE reading_id = ANY($1::uuid[])',
+      [[oldId, todayId]],
+    );
+    expect(left.rows.map((x) => x.id)).toEqual([todayId]);
 
     const again = await maintainReadings(client, { now, partitionsAhead: 3, retentionMs: 1 * 86_400_000 });
     expect(again.created).toEqual([]);
     expect(again.dropped).toEqual([]);
+    expect(again.idsDeleted).toBe(0);
   });
 });

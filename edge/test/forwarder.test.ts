@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { waitFor, type Reading } from '@vitals/shared';
+import { systemClock, waitFor, type Clock, type Reading } from '@vitals/shared';
 import type { Gateway } from '../src/gateway.js';
 import { openBuffer, startTestGateway, tempDir } from './support/gateway.js';
 import { connectDevice, frame } from './support/mqtt-device.js';
@@ -137,23 +137,30 @@ describe('forwarder', () => {
 
   it('in live-first order sends recent readings before the backlog after an outage', async () => {
     await cloud.stop();
-    gw = await startTestGateway(dir.path, {
-      cloudUrl: cloud.url,
-      forwardOrder: 'live-first',
-      forwardBatchSize: 20,
-      forwardLinger: 10,
-      backoffInitial: 20,
-      backoffMax: 100,
-      breakerHalfOpenAfter: 100,
-      liveWindow: 1500,
-    });
+    // The gateway's clock jumps two minutes between the backlog and the new readings, so the backlog is past
+    // the live window and the new readings stay inside it for a full minute of real time, however slow the
+    // machine (waiting out a short window in real time made this depend on the scheduler).
+    let shiftMs = 0;
+    const clock: Clock = { ...systemClock, now: () => Date.now() + shiftMs };
+    gw = await startTestGateway(
+      dir.path,
+      {
+        cloudUrl: cloud.url,
+        forwardOrder: 'live-first',
+        forwardBatchSize: 20,
+        forwardLinger: 10,
+        backoffInitial: 20,
+        backoffMax: 100,
+        breakerHalfOpenAfter: 100,
+        liveWindow: 60_000,
+      },
+      { clock },
+    );
     await publishFrames(['MON-L1'], 100, 0, { heart_rate: 70, spo2: 98 });
-    // Let the backlog age past the live window, then new readings arrive.
-    await waitFor(() => Date.now() - (gw!.store.unsentBatch(1)[0]?.receivedAtMs ?? Date.now()) > 1600, {
-      timeoutMs: 10_000,
-      what: 'backlog older than the live window',
-    });
+    await waitFor(() => gw!.store.counts.unsent === 200, { timeoutMs: 10_000, what: 'backlog committed' });
+    shiftMs = 120_000;
     await publishFrames(['MON-L2'], 5, 0, { heart_rate: 80, spo2: 96 });
+    await waitFor(() => gw!.store.counts.unsent === 210, { timeoutMs: 10_000, what: 'new readings committed' });
     await cloud.start();
     await waitFor(() => gw!.store.counts.unsent === 0, { timeoutMs: 20_000, what: 'drained' });
     const firstL2 = cloud.accepted.findIndex((r) => r.deviceId === 'MON-L2');

@@ -1,6 +1,8 @@
 /**
  * Database maintenance: creates the coming day partitions of readings (moving any early arrivals out of the
- * default partition) and drops the partitions past retention. Safe to run at any time and any number of times.
+ * default partition) and drops the partitions past retention, after deleting the claims of their reading ids
+ * (`reading_ids`, in batches, so no single transaction holds a day of rows). Safe to run at any time and any
+ * number of times.
  */
 import type pg from 'pg';
 
@@ -15,7 +17,11 @@ export interface MaintainResult {
   readonly created: string[];
   readonly dropped: string[];
   readonly defaultRows: number;
+  /** Reading-id claims deleted (in a dry run: that would be deleted) with the partitions past retention. */
+  readonly idsDeleted: number;
 }
+
+const ID_DELETE_BATCH = 50_000;
 
 function utcDay(d: Date, offsetDays: number): string {
   const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) + offsetDays * 86_400_000;
@@ -42,6 +48,22 @@ export async function maintainReadings(client: pg.ClientBase, o: MaintainOptions
     const r = await client.query<{ created: boolean }>('SELECT readings_ensure_partition($1::date) AS created', [day]);
     if (r.rows[0]?.created) created.push(name);
   }
+  // A partition is dropped once its day ends at or before the cutoff, so what stays starts at the cutoff's day.
+  const keptFrom = new Date(`${utcDay(cutoff, 0)}T00:00:00.000Z`);
+  let idsDeleted = 0;
+  if (o.dryRun) {
+    const r = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM reading_ids WHERE measured_at < $1', [keptFrom]);
+    idsDeleted = Number(r.rows[0]?.n ?? 0);
+  } else {
+    for (;;) {
+      const r = await client.query(
+        `DELETE FROM reading_ids WHERE ctid IN (SELECT ctid FROM reading_ids WHERE measured_at < $1 LIMIT ${ID_DELETE_BATCH})`,
+        [keptFrom],
+      );
+      idsDeleted += r.rowCount ?? 0;
+      if ((r.rowCount ?? 0) < ID_DELETE_BATCH) break;
+    }
+  }
   let dropped: string[] = [];
   if (o.dryRun) {
     const r = await client.query<{ name: string }>(
@@ -56,5 +78,5 @@ export async function maintainReadings(client: pg.ClientBase, o: MaintainOptions
     dropped = r.rows.map((x) => x.name);
   }
   const def = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM readings_default');
-  return { created, dropped, defaultRows: Number(def.rows[0]?.n ?? 0) };
+  return { created, dropped, defaultRows: Number(def.rows[0]?.n ?? 0), idsDeleted };
 }

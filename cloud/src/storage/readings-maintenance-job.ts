@@ -56,8 +56,9 @@ export function startReadingsMaintenance(o: ReadingsMaintenanceOptions): Reading
     running = runOnce().then(
       (r) => {
         if (r === null) o.log.debug('readings maintenance: another instance holds the lock');
-        else if (r.created.length || r.dropped.length || r.defaultRows) {
-          o.log.info({ created: r.created, dropped: r.dropped, defaultRows: r.defaultRows }, 'readings maintenance');
+        else if (r.created.length || r.dropped.length || r.defaultRows || r.idsDeleted) {
+          const { created, dropped, defaultRows, idsDeleted } = r;
+          o.log.info({ created, dropped, defaultRows, idsDeleted }, 'readings maintenance');
         }
       },
       (err: unknown) => o.log.warn({ err }, 'readings maintenance failed; trying again at the next round'),

@@ -55,7 +55,7 @@ export function dbCommand(): Command {
         );
         const verb = opts.dryRun ? 'would ' : '';
         process.stdout.write(
-          `${verb}create: ${r.created.join(', ') || 'nothing'}\n${verb}drop: ${r.dropped.join(', ') || 'nothing'}\nrows in readings_default: ${r.defaultRows}\n`,
+          `${verb}create: ${r.created.join(', ') || 'nothing'}\n${verb}drop: ${r.dropped.join(', ') || 'nothing'}\nrows in readings_default: ${r.defaultRows}\n${verb}delete reading-id claims: ${r.idsDeleted}\n`,
         );
       } catch (err) {
         fail(err);

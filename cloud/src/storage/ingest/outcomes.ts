@@ -2,8 +2,9 @@
  * Ingest, last step (pure): the database's answer turned into one outcome per reading, in request order, and
  * the list of readings to produce to Kafka. Inserted now: `accepted`. Already stored with the same content:
  * `duplicate` — and produced again, because the earlier attempt may have failed after the commit but before
- * Kafka acknowledged (consumers drop repeats by id). Stored under the same id with different content, or for
- * another customer: rejected `CONFLICTING_DUPLICATE`, never produced.
+ * Kafka acknowledged (consumers drop repeats by id). Stored under the same id with different content (another
+ * value, device, metric or measured-at), or for another customer: rejected `CONFLICTING_DUPLICATE`, never
+ * produced.
  */
 import type { Reading, ReadingOutcome, ReadingsBatchResponse } from '@vitals/shared';
 import type { PlannedEntry } from './plan.js';
@@ -75,7 +76,10 @@ export function settle(
         readingId: e.readingId,
         status: 'rejected',
         reason: 'CONFLICTING_DUPLICATE',
-        detail: 'a different reading is already stored under this readingId',
+        detail:
+          s.customerId === customerId && s.measuredAt !== r.measuredAt
+            ? `a reading measured at ${s.measuredAt} is already stored under this readingId`
+            : 'a different reading is already stored under this readingId',
       });
     }
   }

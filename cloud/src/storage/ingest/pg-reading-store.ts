@@ -15,24 +15,39 @@ import type { StoredReading } from './outcomes.js';
 import type { DeviceState } from './plan.js';
 import type { ReadingStore } from './ports.js';
 
+// The id is claimed in reading_ids first (its key is the id alone; see migration V10), and only readings whose
+// id this statement claimed are inserted, so an id stored earlier under another measured-at (another
+// partition) is not stored twice. A concurrent batch with the same id waits on the claim's key lock and then
+// finds it taken. The readings insert keeps ON CONFLICT DO NOTHING for rows written before the claim table.
 const INSERT = `
+WITH incoming AS (
+  SELECT *
+    FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::float8[], $8::text[],
+                $9::timestamptz[], $10::timestamptz[], $11::boolean[])
+         AS r(reading_id, gateway_id, device_id, device_seq, metric, value, unit, measured_at, received_at, historical)
+), claimed AS (
+  INSERT INTO reading_ids (reading_id, measured_at)
+  SELECT reading_id, measured_at FROM incoming
+  ON CONFLICT DO NOTHING
+  RETURNING reading_id
+)
 INSERT INTO readings (reading_id, customer_id, gateway_id, device_id, device_seq, metric, value, unit,
                       measured_at, received_at, historical)
 SELECT r.reading_id, $1::uuid, r.gateway_id, r.device_id, r.device_seq, r.metric, r.value, r.unit,
        r.measured_at, r.received_at, r.historical
-  FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::float8[], $8::text[],
-              $9::timestamptz[], $10::timestamptz[], $11::boolean[])
-       AS r(reading_id, gateway_id, device_id, device_seq, metric, value, unit, measured_at, received_at, historical)
+  FROM incoming r JOIN claimed c USING (reading_id)
 ON CONFLICT DO NOTHING
 RETURNING reading_id::text`;
 
 const DEVICES = `SELECT id, deleted_at IS NOT NULL AS deleted FROM devices WHERE customer_id = $1::uuid AND id = ANY($2::text[])`;
 
-// Both arrays let the planner prune partitions by measured_at; pairs are matched exactly afterwards.
+// By id alone, in every partition (readings' key starts with reading_id, so each partition answers from its
+// index): a repeat may carry another measured-at than the stored reading, and is then a conflict. Only batches
+// with repeats run this.
 const FIND = `
 SELECT reading_id::text, customer_id::text, device_id, metric, value, measured_at
   FROM readings
- WHERE reading_id = ANY($1::uuid[]) AND measured_at = ANY($2::timestamptz[])`;
+ WHERE reading_id = ANY($1::uuid[])`;
 
 export function createPgReadingStore(db: Queryable): ReadingStore {
   return {
@@ -92,7 +107,6 @@ export function createPgReadingStore(db: Queryable): ReadingStore {
     },
 
     async findStored(readings) {
-      const wanted = new Map(readings.map((r) => [r.readingId, r.measuredAt]));
       const { rows } = await db.query<{
         reading_id: string;
         customer_id: string;
@@ -103,19 +117,18 @@ export function createPgReadingStore(db: Queryable): ReadingStore {
       }>({
         name: 'ingest-find-stored',
         text: FIND,
-        values: [[...wanted.keys()], [...new Set(wanted.values())]],
+        values: [readings.map((r) => r.readingId)],
       });
       const out = new Map<string, StoredReading>();
       for (const r of rows) {
-        const measuredAt = r.measured_at.toISOString();
-        if (wanted.get(r.reading_id) !== measuredAt) continue;
+        if (out.has(r.reading_id)) continue; // stored twice before the claim table existed: the first serves
         out.set(r.reading_id, {
           readingId: r.reading_id,
           customerId: r.customer_id,
           deviceId: r.device_id,
           metric: r.metric,
           value: r.value,
-          measuredAt,
+          measuredAt: r.measured_at.toISOString(),
         });
       }
       return out;

@@ -8,7 +8,7 @@ export interface ReadingStore {
   deviceStates(customerId: string, deviceIds: readonly string[]): Promise<Map<string, DeviceState>>;
   /** Inserts what is not stored yet, in one statement; returns the ids inserted now. */
   insert(customerId: string, readings: readonly Reading[]): Promise<Set<string>>;
-  /** The stored rows of these readings (same id and measured-at), by id. */
+  /** The stored rows under these readings' ids (whatever their measured-at), by id. */
   findStored(readings: readonly Reading[]): Promise<Map<string, StoredReading>>;
 }
 

@@ -81,7 +81,9 @@ export async function readingRoutes(app: FastifyInstance, o: { deps: StorageDeps
         summary: 'Store a batch of readings (gateways); every reading gets an outcome',
         description:
           'JSON, optionally `Content-Encoding: gzip`. 200 only after the PostgreSQL commit and the Kafka acknowledgement. ' +
-          '`results` is in request order. 503 (Retry-After) acknowledges nothing: send the same batch again.',
+          '`results` is in request order. 503 (Retry-After) acknowledges nothing: send the same batch again. ' +
+          'A reading id is stored once: the same reading again is `duplicate`; another reading under a stored id (other value, ' +
+          'device, metric or measured-at, or another customer) is rejected `CONFLICTING_DUPLICATE`.',
         body: BatchRequest,
         response: { 200: BatchResponse, ...ERRORS },
       },

@@ -11,67 +11,22 @@ import { gzipSync } from 'node:zlib';
 import { Kafka, logLevel } from 'kafkajs';
 import { cdcTopic, mllpFrame, TOPICS, waitFor } from '@vitals/shared';
 import { startFaultSystem, type FaultSystem } from './support/fault-system.js';
-import { clean, reconcileWhenSettled, type Reconciliation } from './support/reconcile.js';
+import type { Reconciliation } from './support/reconcile.js';
+import { expectClean as expectCleanOf, pause, resultTable, scenarioRunner, type ScenarioRow } from './support/scenarios.js';
 
 const RATE = 2; // frames per second per monitor (each frame carries several metrics)
 const FAULT_SECONDS = 8;
 let system: FaultSystem;
-const table: Array<{ fault: string; r: Reconciliation }> = [];
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Streams for a while, applies the fault, streams on, then pauses the monitors and reconciles everything. */
-async function scenario(fault: string, inject: () => Promise<void>): Promise<Reconciliation> {
-  system.sim.setRate({ perDevice: RATE });
-  await pause(3_000);
-  await inject();
-  await pause(3_000);
-  system.sim.setRate({ perDevice: 0 });
-  await system.sim.whenIdle(60_000);
-  const r = await reconcileWhenSettled(
-    { sim: system.sim, db: system.db, brokers: system.brokers, customerId: system.customerId, windowQuery: 'patient-1m' },
-    180_000,
-  );
-  table.push({ fault, r });
-  const down = Object.values(system.services).filter((s) => !s.running);
-  if (!clean(r) || down.length) {
-    const tails = Object.values(system.services).map((s) => `--- ${s.name}\n${s.tail(15)}`);
-    console.error(`${fault}: ${JSON.stringify(r)}\n${tails.join('\n')}`);
-  }
-  return r;
-}
-
-function expectClean(r: Reconciliation): void {
-  // No service may have died of the fault (a crash is a defect even when nothing was lost).
-  expect(
-    Object.values(system.services)
-      .filter((s) => !s.running)
-      .map((s) => s.name),
-  ).toEqual([]);
-  expect({
-    lost: r.lostInPostgres + r.lostDownstream,
-    duplicates: r.duplicatesInPostgres + r.duplicatesDownstream,
-    windowMismatches: r.windowMismatches,
-  }).toEqual({
-    lost: 0,
-    duplicates: 0,
-    windowMismatches: 0,
-  });
-  expect(r.sent).toBeGreaterThan(0);
-}
+const table: ScenarioRow[] = [];
+const scenario = scenarioRunner(() => system, table, { rate: RATE });
+const expectClean = (r: Reconciliation) => expectCleanOf(system, r);
 
 beforeAll(async () => {
   system = await startFaultSystem({ devices: 6, framesPerSecondPerDevice: RATE, log: (m) => process.stderr.write(`${m}\n`) });
 }, 600_000);
 
 afterAll(async () => {
-  const rows = table.map(
-    ({ fault, r }) =>
-      `| ${fault} | ${r.sent} | ${r.inPostgres} | ${r.lostInPostgres + r.lostDownstream} | ${r.duplicatesInPostgres + r.duplicatesDownstream} | ${r.deadLettered} | ${r.late} | ${r.windowsChecked} | ${r.windowMismatches} |`,
-  );
-  process.stdout.write(
-    `\n| fault | readings sent (cumulative) | in PostgreSQL | lost | duplicates | dead-lettered | late | windows checked | window mismatches |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}\n\n`,
-  );
+  process.stdout.write(resultTable(table));
   await system?.close();
 }, 300_000);
 

@@ -2,7 +2,8 @@
  * The whole system on its own infrastructure, for fault injection: a throwaway PostgreSQL cluster (logical WAL),
  * its own Kafka broker and Kafka Connect with Debezium (free ports, jars of the local stack), the cloud services,
  * an edge gateway and simulated monitors, all as separate processes. Faults never touch the shared stack other
- * suites use.
+ * suites use, except with `engine: 'flink'`: the enricher and analytics then run their jobs on the local stack's
+ * Flink session cluster (reading and writing this system's own Kafka), whose TaskManager a scenario may kill.
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,6 +11,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { createSimulation, buildFleet, type Simulation } from '@vitals/firmware-sim';
 import { generateToken, hashToken } from '@vitals/cloud';
+import { jobManagerClient } from '@vitals/cloud/flink';
+import { waitFor } from '@vitals/shared';
 import { loadStackConfig, REPO_ROOT } from '../../src/config.js';
 import { describeStack, stackDown, stackUp, type Stack } from '../../src/stack/stack.js';
 import { stackPaths } from '../../src/stack/paths.js';
@@ -18,6 +21,7 @@ import { fetchJars } from '../../src/stack/maven.js';
 import { brokerSpec, startBroker } from '../../src/stack/kafka-broker.js';
 import { connectSpec, startConnect, waitConnectorRunning } from '../../src/stack/kafka-connect.js';
 import { freePort } from '../../src/testing/free-port.js';
+import { ensureFlinkCluster, killFlinkProcess, uniqueSuffix } from '../../src/testing/index.js';
 import { startTempPostgres, type TempPostgres } from '../../src/testing/temp-postgres.js';
 import { answers200, managedProcess, type ManagedProcess } from './managed-process.js';
 
@@ -44,6 +48,8 @@ export interface FaultSystem {
   crashKafka(downMs: number): Promise<void>;
   /** Kills Kafka Connect (SIGKILL), runs `during` while it is down, starts it again (it resumes from its offsets). */
   crashConnect(during: () => Promise<void>): Promise<void>;
+  /** With `engine: 'flink'`: kills the Flink TaskManager (SIGKILL) and starts it again, as a cluster's supervisor would. */
+  crashTaskManager(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +58,8 @@ export interface FaultSystemOptions {
   /** Instances of the enricher and of the analytics service, each in one consumer group (default 1). */
   readonly instances?: number;
   readonly framesPerSecondPerDevice: number;
+  /** Stream engine of the enricher and analytics (default node); flink needs the local stack's Flink cluster. */
+  readonly engine?: 'node' | 'flink';
   readonly log?: (m: string) => void;
 }
 
@@ -158,6 +166,24 @@ export async function startFaultSystem(o: FaultSystemOptions): Promise<FaultSyst
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
   const baseEnv = process.env;
+  // On Flink, the jobs are named after the groups: a run's own names, so no job resumes an earlier run's savepoint
+  // (its offsets belong to another Kafka cluster).
+  const flink = o.engine === 'flink';
+  if (flink) await ensureFlinkCluster();
+  const runTag = flink ? `-${uniqueSuffix()}` : '';
+  const enricherEnv = {
+    ...common,
+    ENRICHER_GROUP_ID: `faults-enricher${runTag}`,
+    ENRICHER_SESSION_TIMEOUT: '6s',
+    ENRICHER_GRACE: '10s',
+    ...(flink ? { STREAM_ENGINE: 'flink' } : {}),
+  };
+  const analyticsEnv = {
+    ...common,
+    ANALYTICS_GROUP_ID: `faults-analytics${runTag}`,
+    ANALYTICS_SESSION_TIMEOUT: '6s',
+    ...(flink ? { STREAM_ENGINE: 'flink' } : {}),
+  };
   const services = {
     storage: managedProcess(
       {
@@ -172,7 +198,7 @@ export async function startFaultSystem(o: FaultSystemOptions): Promise<FaultSyst
       {
         name: 'enricher',
         command: ['cloud', 'enricher', '--port', String(ports.enricher)],
-        env: { ...common, ENRICHER_GROUP_ID: 'faults-enricher', ENRICHER_SESSION_TIMEOUT: '6s', ENRICHER_GRACE: '10s' },
+        env: enricherEnv,
         ready: () => answers200(`http://127.0.0.1:${ports.enricher}/readyz`),
       },
       baseEnv,
@@ -181,12 +207,7 @@ export async function startFaultSystem(o: FaultSystemOptions): Promise<FaultSyst
       {
         name: 'analytics',
         command: { entry: 'cloud/src/cli/analytics-main.ts' },
-        env: {
-          ...common,
-          ANALYTICS_PORT: String(ports.analytics),
-          ANALYTICS_GROUP_ID: 'faults-analytics',
-          ANALYTICS_SESSION_TIMEOUT: '6s',
-        },
+        env: { ...analyticsEnv, ANALYTICS_PORT: String(ports.analytics) },
         ready: () => answers200(`http://127.0.0.1:${ports.analytics}/readyz`),
       },
       baseEnv,
@@ -223,7 +244,7 @@ export async function startFaultSystem(o: FaultSystemOptions): Promise<FaultSyst
       {
         name: `enricher-${i}`,
         command: ['cloud', 'enricher', '--port', String(e)],
-        env: { ...common, ENRICHER_GROUP_ID: 'faults-enricher', ENRICHER_SESSION_TIMEOUT: '6s', ENRICHER_GRACE: '10s' },
+        env: enricherEnv,
         ready: () => answers200(`http://127.0.0.1:${e}/readyz`),
       },
       baseEnv,
@@ -232,7 +253,7 @@ export async function startFaultSystem(o: FaultSystemOptions): Promise<FaultSyst
       {
         name: `analytics-${i}`,
         command: ['cloud', 'analytics', '--port', String(a)],
-        env: { ...common, ANALYTICS_GROUP_ID: 'faults-analytics', ANALYTICS_SESSION_TIMEOUT: '6s' },
+        env: analyticsEnv,
         ready: () => answers200(`http://127.0.0.1:${a}/readyz`),
       },
       baseEnv,
@@ -294,6 +315,26 @@ export async function startFaultSystem(o: FaultSystemOptions): Promise<FaultSyst
       await during();
       await startConnect(stack.connect);
       await waitConnectorRunning(stack.connect, config.cdcConnectorName, 120_000);
+    },
+    async crashTaskManager() {
+      if (!flink) throw new Error('crashTaskManager needs engine flink');
+      const { restUrl } = await ensureFlinkCluster();
+      const jm = jobManagerClient(restUrl);
+      const ours = async () => (await jm.jobs()).filter((j) => j.name.includes(runTag) && j.state === 'RUNNING');
+      const ids = (await ours()).map((j) => j.id);
+      if (ids.length !== 2) throw new Error(`expected the enricher and analytics jobs running, found ${ids.length}`);
+      await killFlinkProcess('taskmanager');
+      await ensureFlinkCluster();
+      // The same jobs (not new submissions) run again, restored from a checkpoint taken before the kill.
+      await waitFor(
+        async () => {
+          for (const id of ids) {
+            if ((await jm.job(id)).state !== 'RUNNING' || !(await jm.checkpoints(id)).restoredFrom) return undefined;
+          }
+          return true;
+        },
+        { timeoutMs: 180_000, intervalMs: 1_000, what: 'both Flink jobs restored from their checkpoints' },
+      );
     },
     async close() {
       await sim.stop().catch(() => undefined);

@@ -148,7 +148,10 @@ const bench: Benchmark = async () => {
     const flinkOut = `${flinkGroup}-enriched`;
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [flinkOut, `${flinkGroup}-dlq`].map((topic) => ({ topic, numPartitions: PARTITIONS })),
+      topics: [flinkOut, `${flinkGroup}-dlq`, `${flinkGroup}-alarm-inputs`].map((topic) => ({
+        topic,
+        numPartitions: PARTITIONS,
+      })),
     });
     const submitted = Date.now();
     const jobId = await submitEnricherJob(sqlGatewayClient(gatewayUrl), {
@@ -160,6 +163,7 @@ const bench: Benchmark = async () => {
       rawTopic: input,
       enrichedTopic: flinkOut,
       dlqTopic: `${flinkGroup}-dlq`,
+      alarmInputsTopic: `${flinkGroup}-alarm-inputs`,
       startFrom: 'earliest',
     });
     let flinkSeconds: number;

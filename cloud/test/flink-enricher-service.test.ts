@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import pino from 'pino';
-import type { EnrichedReading, Reading } from '@vitals/shared';
+import type { AlertEvent, EnrichedReading, Reading } from '@vitals/shared';
 import { consumeUntil, createTopic, ensureFlinkCluster, testStackConfig, uniqueSuffix } from '@vitals/stack/testing';
 import { jobManagerClient } from '../src/flink/index.js';
 import { loadEnricherConfig } from '../src/enricher/config.js';
@@ -25,6 +25,8 @@ const kafka = testKafka();
 const sfx = uniqueSuffix();
 const enrichedTopic = `flink-svc-enriched-${sfx}`;
 const dlqTopic = `flink-svc-dlq-${sfx}`;
+const alarmInputsTopic = `flink-svc-alarm-inputs-${sfx}`;
+const alertsTopic = `flink-svc-alerts-${sfx}`;
 let hospital: Hospital;
 let producer: Producer;
 let input: string;
@@ -35,7 +37,8 @@ beforeAll(async () => {
   ({ restUrl } = await ensureFlinkCluster());
   hospital = await createHospital();
   input = await createInputTopic(kafka, 2);
-  for (const topic of [enrichedTopic, dlqTopic]) await createTopic(testStackConfig().kafkaBrokers, topic, 2);
+  for (const topic of [enrichedTopic, dlqTopic, alarmInputsTopic, alertsTopic])
+    await createTopic(testStackConfig().kafkaBrokers, topic, 2);
   producer = kafka.producer();
   await producer.connect();
 }, 240_000);
@@ -44,24 +47,37 @@ afterAll(async () => {
   await running?.close().catch(() => undefined);
   await producer?.disconnect();
   await hospital?.close();
-  for (const t of [input, enrichedTopic, dlqTopic]) await deleteTopics(kafka, t);
+  for (const t of [input, enrichedTopic, dlqTopic, alarmInputsTopic, alertsTopic, `flink-svc-${sfx}`])
+    await deleteTopics(kafka, t);
 });
 
 const config = () =>
   loadEnricherConfig(process.env, { port: 0, groupId: `flink-svc-${sfx}`, inputTopic: input, streamEngine: 'flink' });
-const start = () => startFlinkEnricher(config(), { log: pino({ level: 'warn' }), topics: { enrichedTopic, dlqTopic } });
+const start = () =>
+  startFlinkEnricher(config(), {
+    log: pino({ level: 'warn' }),
+    topics: { enrichedTopic, dlqTopic, alarmInputsTopic, alertsTopic },
+  });
 
 async function get(path: string): Promise<{ status: number; body: string }> {
   const r = await running!.app.inject({ method: 'GET', url: path });
   return { status: r.statusCode, body: r.body };
 }
 
+function parse<T>(records: readonly { value: string | null }[]): T[] {
+  return records.map((r) => JSON.parse(r.value ?? 'null') as T);
+}
+
 describe('the enricher on the Flink engine', () => {
-  it('submits its job, stops it with a savepoint and resumes from it: every reading enriched once', async () => {
+  it('submits its job, stops it with a savepoint and resumes from it: every reading enriched once, an alarm across the restart ended once', async () => {
     const device = await hospital.device({ assignFrom: new Date(Date.now() - 3_600_000).toISOString() });
     const sent: Reading[] = [];
-    const send = async (n: number) => {
-      const rs = Array.from({ length: n }, (_, i) => reading(device, Date.now() - 1_000 + i, { deviceSeq: sent.length + i }));
+    // Heart rate 130 (above the catalog's medium band) in the first batch's last reading raises an alarm; the
+    // second batch, sent while the service is down, is back to 72 and clears it after the restart.
+    const send = async (n: number, lastValue = 72) => {
+      const rs = Array.from({ length: n }, (_, i) =>
+        reading(device, Date.now() - 1_000 + i, { deviceSeq: sent.length + i, value: i === n - 1 ? lastValue : 72 }),
+      );
       sent.push(...rs);
       await produce(
         producer,
@@ -81,8 +97,12 @@ describe('the enricher on the Flink engine', () => {
     expect(status).toMatchObject({ engine: 'flink', job: { state: 'RUNNING', started: 'fresh' } });
     expect((await get('/metrics')).body).toMatch(/^enricher_flink_job_running\{[^}]*\} 1$/m);
 
-    await send(5);
+    await send(5, 130);
     expect(await enriched(5)).toHaveLength(5);
+    const alerts = async (done: (as: AlertEvent[]) => boolean) =>
+      parse<AlertEvent>(await consumeUntil([alertsTopic], (rs) => done(parse<AlertEvent>(rs)), { timeoutMs: 60_000 }));
+    const [raised] = await alerts((as) => as.length >= 1);
+    expect(raised).toMatchObject({ kind: 'raise', priority: 'medium', deviceId: device, value: 130 });
 
     await running.close();
     running = undefined;
@@ -105,5 +125,11 @@ describe('the enricher on the Flink engine', () => {
     expect(all).toHaveLength(11);
     expect(all.map((e) => e.reading.readingId).sort()).toEqual(sent.map((r) => r.readingId).sort());
     expect(all.every((e) => e.bedLabel === 'A' && e.customerId === hospital.customerId)).toBe(true);
+    // The alarm stage resumed with its state: the same episode ends, once.
+    const episode = await alerts((as) => as.some((a) => a.kind === 'clear'));
+    expect(episode.map((a) => [a.kind, a.alertId])).toEqual([
+      ['raise', raised!.alertId],
+      ['clear', raised!.alertId],
+    ]);
   }, 240_000);
 });

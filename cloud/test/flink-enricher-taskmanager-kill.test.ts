@@ -30,6 +30,7 @@ const kafka = testKafka();
 const sfx = uniqueSuffix();
 const enrichedTopic = `flink-kill-enriched-${sfx}`;
 const dlqTopic = `flink-kill-dlq-${sfx}`;
+const alarmInputsTopic = `flink-kill-alarm-inputs-${sfx}`;
 let hospital: Hospital;
 let producer: Producer;
 let input: string;
@@ -41,7 +42,7 @@ beforeAll(async () => {
   jm = jobManagerClient(restUrl);
   hospital = await createHospital();
   input = await createInputTopic(kafka, 2);
-  for (const topic of [enrichedTopic, dlqTopic]) await createTopic(testStackConfig().kafkaBrokers, topic, 2);
+  for (const topic of [enrichedTopic, dlqTopic, alarmInputsTopic]) await createTopic(testStackConfig().kafkaBrokers, topic, 2);
   producer = kafka.producer();
   await producer.connect();
   jobId = await submitEnricherJob(sqlGatewayClient(gatewayUrl), {
@@ -53,6 +54,7 @@ beforeAll(async () => {
     rawTopic: input,
     enrichedTopic,
     dlqTopic,
+    alarmInputsTopic,
     startFrom: 'earliest',
   });
   await jm.waitForState(jobId, ['RUNNING'], 120_000);
@@ -63,7 +65,7 @@ afterAll(async () => {
   await ensureFlinkCluster().catch(() => undefined);
   await producer?.disconnect();
   await hospital?.close();
-  for (const t of [input, enrichedTopic, dlqTopic]) await deleteTopics(kafka, t);
+  for (const t of [input, enrichedTopic, dlqTopic, alarmInputsTopic]) await deleteTopics(kafka, t);
 });
 
 describe('the Flink enricher job and a TaskManager crash', () => {

@@ -32,7 +32,7 @@ import {
   until,
   type Hospital,
 } from './support/enricher-world.js';
-import { awaitFlinkRead, describeJobProgress } from './support/flink-progress.js';
+import { awaitFlinkReference, describeJobProgress } from './support/flink-progress.js';
 
 const stackConfig = testStackConfig();
 const kafka = testKafka();
@@ -41,6 +41,7 @@ const gateway = sqlGatewayClient(stackConfig.flinkGatewayUrl);
 const sfx = uniqueSuffix();
 const flinkEnriched = `flink-enriched-${sfx}`;
 const flinkDlq = `flink-dlq-${sfx}`;
+const flinkAlarmInputs = `flink-alarm-inputs-${sfx}`;
 let hospital: Hospital;
 let node: RunningEnricher;
 let producer: Producer;
@@ -53,7 +54,7 @@ beforeAll(async () => {
   since = await markTopicEnds([TOPICS.enrichedReadings, TOPICS.readingsDlq]);
   hospital = await createHospital();
   input = await createInputTopic(kafka, 2);
-  for (const topic of [flinkEnriched, flinkDlq]) await createTopic(stackConfig.kafkaBrokers, topic, 2);
+  for (const topic of [flinkEnriched, flinkDlq, flinkAlarmInputs]) await createTopic(stackConfig.kafkaBrokers, topic, 2);
   producer = kafka.producer();
   await producer.connect();
   const group = `flink-diff-node-${sfx}`;
@@ -78,6 +79,7 @@ beforeAll(async () => {
     rawTopic: input,
     enrichedTopic: flinkEnriched,
     dlqTopic: flinkDlq,
+    alarmInputsTopic: flinkAlarmInputs,
     startFrom: 'earliest',
   });
   await jm.waitForState(jobId, ['RUNNING'], 120_000);
@@ -92,6 +94,7 @@ afterAll(async () => {
   await deleteTopics(kafka, `flink-diff-node-${sfx}`);
   await deleteTopics(kafka, flinkEnriched);
   await deleteTopics(kafka, flinkDlq);
+  await deleteTopics(kafka, flinkAlarmInputs);
 });
 
 type Letter = DeadLetter & { readingId?: string };
@@ -104,14 +107,7 @@ type Letter = DeadLetter & { readingId?: string };
  * the Node engine it waits on its state.
  */
 function flinkHasReference(): Promise<void> {
-  const tables = { devices: 'devices', assignments: 'device_assignments', beds: 'beds', thresholds: 'alert_thresholds' };
-  return awaitFlinkRead(
-    kafka,
-    Object.entries(tables).map(([source, table]) => ({
-      groupId: `flink-diff-${sfx}-${source}`,
-      topic: `${CDC_TOPIC_PREFIX}.public.${table}`,
-    })),
-  );
+  return awaitFlinkReference(kafka, `flink-diff-${sfx}`);
 }
 
 /** Waits on the Flink job's output; a wait that fails says where in the job the records stopped. */

@@ -3,7 +3,8 @@
 -- keyed by patient, exactly once; what cannot be enriched goes to `readings-dlq` with the Node engine's
 -- reason codes. `cloud/src/flink/enricher-job.ts` fills the ${...} placeholders (topics, brokers, and the
 -- metric catalog's units, ranges, LOINC codes and default bands, so the catalog is declared once, in
--- `shared/src/metric-catalog.ts`) and submits this file through the SQL Gateway.
+-- `shared/src/metric-catalog.ts`) and submits this file through the SQL Gateway. Live readings also go to
+-- `alarm-inputs` (keyed by device) with the bands in force, for the alarm stage beside the job.
 --
 -- Reference versions. Every reference row is a version valid from a time:
 --   * devices, beds: from the beginning of time when created (as the Node engine, which looks up the current
@@ -142,7 +143,7 @@ CREATE TEMPORARY TABLE cdc_thresholds (
   `before` ROW<id STRING, customer_id STRING, department_id STRING, patient_id STRING, metric STRING,
                priority STRING>,
   `after` ROW<id STRING, customer_id STRING, `scope` STRING, department_id STRING, patient_id STRING,
-              metric STRING, low DOUBLE, high DOUBLE, priority STRING, enabled BOOLEAN>,
+              metric STRING, low DOUBLE, high DOUBLE, priority STRING, hysteresis DOUBLE, enabled BOOLEAN>,
   op STRING,
   `source` ROW<ts_ms BIGINT, snapshot STRING, `table` STRING>,
   rt AS CASE WHEN op = 'r' THEN TIMESTAMP '1970-01-01 00:00:00.000'
@@ -193,11 +194,12 @@ WHERE rn = 1;
 -- target, priority or metric.
 CREATE TEMPORARY VIEW threshold_changes AS
 SELECT COALESCE(`after`.patient_id, `after`.department_id, `after`.customer_id) || '/' || `after`.priority AS rule_key,
-       `after`.metric AS metric, COALESCE(`after`.enabled, FALSE) AS active, `after`.low AS low, `after`.high AS high, rt
+       `after`.metric AS metric, COALESCE(`after`.enabled, FALSE) AS active, `after`.low AS low, `after`.high AS high,
+       COALESCE(`after`.hysteresis, CAST(0 AS DOUBLE)) AS hysteresis, rt
 FROM cdc_thresholds WHERE `source`.`table` = 'alert_thresholds' AND `after`.id IS NOT NULL
 UNION ALL
 SELECT COALESCE(`before`.patient_id, `before`.department_id, `before`.customer_id) || '/' || `before`.priority,
-       `before`.metric, FALSE, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), rt
+       `before`.metric, FALSE, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), rt
 FROM cdc_thresholds
 WHERE `source`.`table` = 'alert_thresholds' AND `before`.id IS NOT NULL
   AND (`after`.id IS NULL
@@ -207,8 +209,8 @@ WHERE `source`.`table` = 'alert_thresholds' AND `before`.id IS NOT NULL
             || '/' || `before`.metric);
 
 CREATE TEMPORARY VIEW threshold_versions AS
-SELECT rule_key, metric, active, low, high, rt FROM (
-  SELECT rule_key, metric, active, low, high, rt,
+SELECT rule_key, metric, active, low, high, hysteresis, rt FROM (
+  SELECT rule_key, metric, active, low, high, hysteresis, rt,
          ROW_NUMBER() OVER (PARTITION BY rule_key, metric ORDER BY rt DESC) AS rn
   FROM threshold_changes)
 WHERE rn = 1;
@@ -273,15 +275,15 @@ LEFT JOIN device_versions FOR SYSTEM_TIME AS OF u.rt AS d ON d.device_id = u.dev
 -- The rules of each scope and priority in force at the reading's measured time.
 CREATE TEMPORARY VIEW ruled AS
 SELECT p.*,
-  pl.active AS p_low_on, pl.low AS p_low_lo, pl.high AS p_low_hi,
-  pm.active AS p_med_on, pm.low AS p_med_lo, pm.high AS p_med_hi,
-  ph.active AS p_high_on, ph.low AS p_high_lo, ph.high AS p_high_hi,
-  dl.active AS d_low_on, dl.low AS d_low_lo, dl.high AS d_low_hi,
-  dm.active AS d_med_on, dm.low AS d_med_lo, dm.high AS d_med_hi,
-  dh.active AS d_high_on, dh.low AS d_high_lo, dh.high AS d_high_hi,
-  cl.active AS c_low_on, cl.low AS c_low_lo, cl.high AS c_low_hi,
-  cm.active AS c_med_on, cm.low AS c_med_lo, cm.high AS c_med_hi,
-  ch.active AS c_high_on, ch.low AS c_high_lo, ch.high AS c_high_hi
+  pl.active AS p_low_on, pl.low AS p_low_lo, pl.high AS p_low_hi, pl.hysteresis AS p_low_hy,
+  pm.active AS p_med_on, pm.low AS p_med_lo, pm.high AS p_med_hi, pm.hysteresis AS p_med_hy,
+  ph.active AS p_high_on, ph.low AS p_high_lo, ph.high AS p_high_hi, ph.hysteresis AS p_high_hy,
+  dl.active AS d_low_on, dl.low AS d_low_lo, dl.high AS d_low_hi, dl.hysteresis AS d_low_hy,
+  dm.active AS d_med_on, dm.low AS d_med_lo, dm.high AS d_med_hi, dm.hysteresis AS d_med_hy,
+  dh.active AS d_high_on, dh.low AS d_high_lo, dh.high AS d_high_hi, dh.hysteresis AS d_high_hy,
+  cl.active AS c_low_on, cl.low AS c_low_lo, cl.high AS c_low_hi, cl.hysteresis AS c_low_hy,
+  cm.active AS c_med_on, cm.low AS c_med_lo, cm.high AS c_med_hi, cm.hysteresis AS c_med_hy,
+  ch.active AS c_high_on, ch.low AS c_high_lo, ch.high AS c_high_hi, ch.hysteresis AS c_high_hy
 FROM (SELECT * FROM placed WHERE assignment_id IS NOT NULL AND bed_known IS TRUE) AS p
 LEFT JOIN threshold_versions FOR SYSTEM_TIME AS OF p.rt AS pl
   ON pl.rule_key = p.patient_id || '/low' AND pl.metric = p.metric
@@ -329,6 +331,18 @@ SELECT *,
        WHEN `scope` = 'department' THEN IF(d_high_on IS TRUE, d_high_hi, CAST(NULL AS DOUBLE))
        WHEN `scope` = 'customer' THEN IF(c_high_on IS TRUE, c_high_hi, CAST(NULL AS DOUBLE))
        ELSE ${CATALOG_HIGH_OF_METRIC_HIGH} END AS high_hi,
+  CASE WHEN `scope` = 'patient' THEN IF(p_low_on IS TRUE, p_low_hy, CAST(NULL AS DOUBLE))
+       WHEN `scope` = 'department' THEN IF(d_low_on IS TRUE, d_low_hy, CAST(NULL AS DOUBLE))
+       WHEN `scope` = 'customer' THEN IF(c_low_on IS TRUE, c_low_hy, CAST(NULL AS DOUBLE))
+       ELSE ${CATALOG_HYSTERESIS_OF_METRIC_LOW} END AS low_hy,
+  CASE WHEN `scope` = 'patient' THEN IF(p_med_on IS TRUE, p_med_hy, CAST(NULL AS DOUBLE))
+       WHEN `scope` = 'department' THEN IF(d_med_on IS TRUE, d_med_hy, CAST(NULL AS DOUBLE))
+       WHEN `scope` = 'customer' THEN IF(c_med_on IS TRUE, c_med_hy, CAST(NULL AS DOUBLE))
+       ELSE ${CATALOG_HYSTERESIS_OF_METRIC_MEDIUM} END AS med_hy,
+  CASE WHEN `scope` = 'patient' THEN IF(p_high_on IS TRUE, p_high_hy, CAST(NULL AS DOUBLE))
+       WHEN `scope` = 'department' THEN IF(d_high_on IS TRUE, d_high_hy, CAST(NULL AS DOUBLE))
+       WHEN `scope` = 'customer' THEN IF(c_high_on IS TRUE, c_high_hy, CAST(NULL AS DOUBLE))
+       ELSE ${CATALOG_HYSTERESIS_OF_METRIC_HIGH} END AS high_hy,
   (`scope` = 'catalog' AND ${CATALOG_HAS_LOW}) OR p_low_on IS TRUE OR d_low_on IS TRUE OR c_low_on IS TRUE AS has_low,
   (`scope` = 'catalog' AND ${CATALOG_HAS_MEDIUM}) OR p_med_on IS TRUE OR d_med_on IS TRUE OR c_med_on IS TRUE AS has_med,
   (`scope` = 'catalog' AND ${CATALOG_HAS_HIGH}) OR p_high_on IS TRUE OR d_high_on IS TRUE OR c_high_on IS TRUE AS has_high
@@ -400,6 +414,34 @@ CREATE TEMPORARY TABLE readings_dlq (
   'value.json.encode.ignore-null-fields' = 'true'
 );
 
+-- What the alarm stage needs of each live enriched reading, keyed by device: the alarm episodes (raise,
+-- escalate, clear with hysteresis) and device silence are kept per device and metric by the enricher
+-- service's alarm stage, which writes `alerts` (`cloud/src/enricher/alarm-input.ts`). Every band of the
+-- winning scope goes with the reading, so the stage applies the rules the join found.
+CREATE TEMPORARY TABLE alarm_inputs (
+  record_key STRING,
+  `reading` ROW<`readingId` STRING, `deviceId` STRING, `deviceSeq` BIGINT, `metric` STRING, `value` DOUBLE,
+                `unit` STRING, `measuredAt` STRING, `receivedAt` STRING, `gatewayId` STRING, `historical` BOOLEAN>,
+  `customerId` STRING,
+  `patientId` STRING,
+  `departmentId` STRING,
+  `bedId` STRING,
+  `scope` STRING,
+  `bands` ARRAY<ROW<`priority` STRING, `active` BOOLEAN, `low` DOUBLE, `high` DOUBLE, `hysteresis` DOUBLE>>
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '${ALARM_INPUTS_TOPIC}',
+  'properties.bootstrap.servers' = '${KAFKA_BROKERS}',
+  'properties.transaction.timeout.ms' = '600000',
+  'sink.delivery-guarantee' = 'exactly-once',
+  'sink.transactional-id-prefix' = '${TX_PREFIX}-alarms',
+  'key.format' = 'raw',
+  'key.fields' = 'record_key',
+  'value.format' = 'json',
+  'value.fields-include' = 'EXCEPT_KEY',
+  'value.json.encode.ignore-null-fields' = 'true'
+);
+
 EXECUTE STATEMENT SET BEGIN
 
 INSERT INTO enriched_readings
@@ -416,6 +458,15 @@ SELECT patient_id,
   ${NEWS2_OF_METRIC},
   DATE_FORMAT(CURRENT_TIMESTAMP, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''')
 FROM evaluated;
+
+INSERT INTO alarm_inputs
+SELECT device_id,
+  ROW(reading_id, device_id, device_seq, metric, `value`, unit, measured_at, received_at, gateway_id, historical),
+  customer_id, patient_id, department_id, bed_id, `scope`,
+  ARRAY[ROW('low', has_low, low_lo, low_hi, low_hy),
+        ROW('medium', has_med, med_lo, med_hi, med_hy),
+        ROW('high', has_high, high_lo, high_hi, high_hy)]
+FROM evaluated WHERE historical IS NOT TRUE;
 
 -- One sink for both kinds (one transactional producer per sink).
 INSERT INTO readings_dlq

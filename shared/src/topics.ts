@@ -5,6 +5,12 @@ export const TOPICS = Object.freeze({
   rawReadings: 'raw-readings',
   /** Readings joined with reference data, key: patient id, value: `EnrichedReading` JSON. */
   enrichedReadings: 'enriched-readings',
+  /**
+   * Live enriched readings with the alarm bands in force, key: device id, value: `AlarmInput` JSON
+   * (cloud/src/enricher/alarm-input.ts). Written by the Flink enricher job (STREAM_ENGINE=flink); the enricher
+   * service's alarm stage turns them into `alerts`, as the Node engine does in its join.
+   */
+  alarmInputs: 'alarm-inputs',
   /** Alert lifecycle events, key: patient id, value: `AlertEvent` JSON. */
   alerts: 'alerts',
   /** Records that could not be processed, with the reason, key: original key, value: `DeadLetter` JSON. */
@@ -65,6 +71,7 @@ export function topicSpecs(opts: { readingPartitions?: number } = {}): TopicSpec
   return [
     { name: TOPICS.rawReadings, partitions: p, config: { 'retention.ms': week } },
     { name: TOPICS.enrichedReadings, partitions: p, config: { 'retention.ms': week } },
+    { name: TOPICS.alarmInputs, partitions: p, config: { 'retention.ms': String(24 * 3_600_000) } },
     { name: TOPICS.alerts, partitions: 3, config: { 'retention.ms': week } },
     { name: TOPICS.readingsDlq, partitions: 3, config: { 'retention.ms': String(30 * 24 * 3_600_000) } },
     { name: TOPICS.lateReadings, partitions: 3, config: { 'retention.ms': week } },

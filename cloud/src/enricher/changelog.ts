@@ -64,3 +64,6 @@ export function decodeChangelog(latest: ReadonlyMap<string, string | null>): Res
   }
   return state;
 }
+
+/** The changelog topic's settings: compacted, so the latest value of each key is the state. */
+export const CHANGELOG_TOPIC_CONFIG = [{ name: 'cleanup.policy', value: 'compact' }] as const;

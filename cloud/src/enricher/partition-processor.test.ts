@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TOPICS, type AlertEvent, type DeadLetter, type EnrichedReading } from '@vitals/shared';
+import { catalogBands, TOPICS, type AlertEvent, type DeadLetter, type EnrichedReading } from '@vitals/shared';
+import type { AlarmInput } from './alarm-input.js';
 import { decodeChangelog } from './changelog.js';
 import { PartitionProcessor, type Effects, type RawRecord } from './partition-processor.js';
 import { IDS, assignment, reading, upsert, ward } from './test-fixtures.js';
@@ -134,5 +135,59 @@ describe('partition processor', () => {
     expect(of<AlertEvent>(fx, TOPICS.alerts).map((a) => a.kind)).toEqual(['escalate']);
     // The held reading's grace still runs from its original arrival.
     expect(of<DeadLetter>(p2.tick(NOW + 5_000), TOPICS.readingsDlq).map((l) => l.readingId)).toEqual([heldReading.readingId]);
+  });
+
+  describe("as the Flink engine's alarm stage (input: alarm-inputs)", () => {
+    const stage = () =>
+      new PartitionProcessor(
+        { ...opts, topic: 'alarm-inputs', input: 'alarm-inputs', outputs: { alerts: 'stage-alerts', dlq: 'stage-dlq' } },
+        ward(),
+      );
+    /** What the Flink job writes for a reading of the ward's patient: every band of the catalog, and an unused one. */
+    const alarmInput = (r: ReturnType<typeof reading>): AlarmInput => ({
+      reading: r,
+      customerId: IDS.customer,
+      patientId: IDS.patient,
+      departmentId: IDS.department,
+      bedId: IDS.bedA,
+      scope: 'catalog',
+      bands: [
+        ...catalogBands('heart_rate').map((b) => ({
+          priority: b.priority,
+          active: true,
+          low: b.low ?? null,
+          high: b.high ?? null,
+          hysteresis: b.hysteresis,
+        })),
+        { priority: 'low' as const, active: false },
+      ],
+    });
+
+    it('raises, escalates, holds by hysteresis and clears exactly as the join does from raw readings', () => {
+      const join = processor();
+      const alarms = stage();
+      const values = [125, 145, 139, 131, 121, 119, 80, 30, 130];
+      const fromJoin: AlertEvent[] = [];
+      const fromStage: AlertEvent[] = [];
+      values.forEach((value, i) => {
+        const r = reading(`2026-11-25T11:${String(40 + i).padStart(2, '0')}:00Z`, { value });
+        fromJoin.push(...of<AlertEvent>(join.process([raw(r)], NOW), TOPICS.alerts));
+        fromStage.push(...of<AlertEvent>(alarms.process([raw(alarmInput(r))], NOW), 'stage-alerts'));
+      });
+      expect(fromStage).toEqual(fromJoin);
+      // Not equal by being empty: the sequence crosses every transition.
+      expect(new Set(fromStage.map((a) => a.kind))).toEqual(new Set(['raise', 'escalate', 'de-escalate', 'clear']));
+    });
+
+    it('writes no enriched readings, keeps device silence, and dead-letters a record that is not an alarm input', () => {
+      const p = stage();
+      const fx = p.process([raw(alarmInput(reading('2026-11-25T11:59:00Z'))), raw('{"reading": 1}')], NOW);
+      expect(of(fx, TOPICS.enrichedReadings)).toEqual([]);
+      const [letter] = of<DeadLetter>(fx, 'stage-dlq');
+      expect(letter).toMatchObject({ reason: 'MALFORMED', source: { topic: 'alarm-inputs', partition: 0 } });
+      expect(letter?.detail).toMatch(/^not an alarm input: /);
+      const raised = of<AlertEvent>(p.tick(NOW + 60_000), 'stage-alerts');
+      expect(raised.map((a) => [a.kind, a.condition, a.patientId])).toEqual([['raise', 'device-offline', IDS.patient]]);
+    });
   });
 });

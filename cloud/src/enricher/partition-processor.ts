@@ -2,7 +2,8 @@
  * The enricher's work for one input partition of raw-readings, without any I/O: records in, output records
  * and changelog writes out. The Kafka adapter commits each result atomically (one transaction per batch).
  * Handles duplicates, the grace period for readings whose reference data is not there yet, alarms with
- * hysteresis, and device silence.
+ * hysteresis, and device silence. With `input: 'alarm-inputs'` it is the alarm stage of the Flink engine: its
+ * records were joined by the Flink job (`alarm-input.ts`), and it keeps only the alarms and device silence.
  */
 import {
   deadLetterOriginal,
@@ -25,6 +26,7 @@ import {
   type Placement,
   type RestoredState,
 } from './changelog.js';
+import { decodeAlarmInput } from './alarm-input.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { decodeRawReading, joinReading } from './enrich.js';
 import type { ReferenceState } from './reference-state.js';
@@ -63,6 +65,10 @@ export interface ProcessorOptions {
   readonly graceMs: number;
   readonly dedupeWindowMs: number;
   readonly deviceSilenceMs: number;
+  /** What the input records are: raw readings to join (default), or readings the Flink job joined. */
+  readonly input?: 'raw-readings' | 'alarm-inputs';
+  /** Output topics other than the standard ones (tests). */
+  readonly outputs?: { readonly alerts?: string; readonly dlq?: string };
 }
 
 function emptyEffects(): Effects {
@@ -75,12 +81,16 @@ export class PartitionProcessor {
   private readonly held = new Map<string, HeldEntry>();
   private readonly devices = new Map<string, DeviceEntry>();
   private heldTriedAtRevision = -1;
+  private readonly alertsTopic: string;
+  private readonly dlqTopic: string;
 
   constructor(
     private readonly opts: ProcessorOptions,
     private readonly state: ReferenceState,
   ) {
     this.dedupe = new DedupeWindow(opts.dedupeWindowMs);
+    this.alertsTopic = opts.outputs?.alerts ?? TOPICS.alerts;
+    this.dlqTopic = opts.outputs?.dlq ?? TOPICS.readingsDlq;
   }
 
   /** Loads the state of the changelog. */
@@ -123,6 +133,10 @@ export class PartitionProcessor {
   }
 
   private processOne(r: RawRecord, nowMs: number, fx: Effects): void {
+    if (this.opts.input === 'alarm-inputs') {
+      this.processAlarmInput(r, nowMs, fx);
+      return;
+    }
     const decoded = decodeRawReading(r.value, nowMs);
     if (!decoded.ok) {
       this.deadLetter(fx, decoded.reason, decoded.detail, r, nowMs, false);
@@ -147,6 +161,24 @@ export class PartitionProcessor {
       return;
     }
     this.emitEnriched(joined.record, joined.bands, measuredAtMs, nowMs, fx, r.offset);
+  }
+
+  /** The alarm stage: a reading the Flink job enriched, with its placement and bands. */
+  private processAlarmInput(r: RawRecord, nowMs: number, fx: Effects): void {
+    const decoded = decodeAlarmInput(r.value);
+    if (!decoded.ok) {
+      this.deadLetter(fx, 'MALFORMED', `not an alarm input: ${decoded.detail}`, r, nowMs, false);
+      return;
+    }
+    const { reading, measuredAtMs, placement, bands } = decoded;
+    if (this.dedupe.has(reading.readingId)) {
+      fx.counts.duplicates++;
+      return;
+    }
+    this.dedupe.add(reading.readingId, nowMs);
+    if (reading.historical) return;
+    this.markAlive(reading.deviceId, placement, nowMs, fx);
+    this.evaluateAlarm(reading, placement, bands, measuredAtMs, fx);
   }
 
   private emitEnriched(
@@ -234,7 +266,7 @@ export class PartitionProcessor {
       readingId: reading.readingId,
       at: new Date(measuredAtMs).toISOString(),
     };
-    fx.out.push({ topic: TOPICS.alerts, key: placement.patientId, value: JSON.stringify(event) });
+    fx.out.push({ topic: this.alertsTopic, key: placement.patientId, value: JSON.stringify(event) });
     fx.counts.alerts++;
   }
 
@@ -254,7 +286,7 @@ export class PartitionProcessor {
         priority: 'medium',
         at: new Date(nowMs).toISOString(),
       };
-      fx.out.push({ topic: TOPICS.alerts, key: prev.patientId, value: JSON.stringify(event) });
+      fx.out.push({ topic: this.alertsTopic, key: prev.patientId, value: JSON.stringify(event) });
       fx.counts.alerts++;
     }
     const entry: DeviceEntry = { ...placement, lastSeenMs: nowMs };
@@ -294,7 +326,7 @@ export class PartitionProcessor {
         priority: 'medium',
         at: new Date(nowMs).toISOString(),
       };
-      fx.out.push({ topic: TOPICS.alerts, key: entry.patientId, value: JSON.stringify(event) });
+      fx.out.push({ topic: this.alertsTopic, key: entry.patientId, value: JSON.stringify(event) });
       fx.counts.alerts++;
     }
   }
@@ -375,7 +407,7 @@ export class PartitionProcessor {
       at: new Date(nowMs).toISOString(),
     };
     if (afterGrace) letter.afterGrace = true;
-    fx.out.push({ topic: TOPICS.readingsDlq, key: r.key, value: JSON.stringify(letter), source: r.offset });
+    fx.out.push({ topic: this.dlqTopic, key: r.key, value: JSON.stringify(letter), source: r.offset });
     fx.counts.deadLettered[reason] = (fx.counts.deadLettered[reason] ?? 0) + 1;
   }
 }

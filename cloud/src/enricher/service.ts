@@ -7,13 +7,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '@vitals/shared';
 import { createKafkaClient } from '../kafka/client.js';
 import { exitNonZero } from '../kafka/consumer-supervisor.js';
-import { topicBounds } from '../kafka/partition-reader.js';
+import { ensureTopicLike } from '../kafka/ensure-topic.js';
 import { createLogger, type Logger } from '../logging.js';
 import { healthPlugin } from '../http/health.js';
 import { createMetricsRegistry, metricsPlugin } from '../http/metrics.js';
 import { loadTlsOptions } from '../http/tls.js';
-import { startCdcFollower, type CdcFollower } from './cdc-follower.js';
-import { startReferenceDeadLetters, type ReferenceDeadLetters } from './reference-dead-letters.js';
+import { CHANGELOG_TOPIC_CONFIG } from './changelog.js';
+import type { CdcFollower } from './cdc-follower.js';
+import { followReference, type FollowedReference } from './reference-follow.js';
 import type { EnricherConfig } from './config.js';
 import { createEnricherMetrics } from './metrics.js';
 import { ReferenceState } from './reference-state.js';
@@ -34,29 +35,6 @@ export interface RunningEnricher {
   close(): Promise<void>;
 }
 
-/** Creates the changelog topic (compacted, one partition per input partition) if it does not exist. */
-async function ensureChangelog(kafka: ReturnType<typeof createKafkaClient>, config: EnricherConfig): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if ((await admin.listTopics()).includes(config.changelogTopic)) return;
-    const inputPartitions = (await topicBounds(admin, config.inputTopic)).size;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: config.changelogTopic,
-          numPartitions: inputPartitions,
-          replicationFactor: 1,
-          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-        },
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export async function startEnricher(config: EnricherConfig, deps: EnricherDeps = {}): Promise<RunningEnricher> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? createLogger({ level: config.logLevel, name: 'enricher' });
@@ -71,11 +49,11 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
   );
   const registry = createMetricsRegistry({ service: 'enricher' });
   const metrics = createEnricherMetrics(registry);
-  await ensureChangelog(kafka, config);
+  await ensureTopicLike(kafka, config.changelogTopic, config.inputTopic, CHANGELOG_TOPIC_CONFIG);
 
   const state = new ReferenceState();
   let cdc: CdcFollower | undefined;
-  let referenceLetters: ReferenceDeadLetters | undefined;
+  let reference: FollowedReference | undefined;
   let runner: Runner | undefined;
   let ready = false;
   const app = Fastify({
@@ -97,36 +75,15 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
     reference: state.sizes,
     referenceEvents: cdc?.events ?? 0,
     referenceProblems: cdc?.problems ?? 0,
-    referenceDeadLetters: { sent: referenceLetters?.sent ?? 0, failed: referenceLetters?.failed ?? 0 },
+    referenceDeadLetters: { sent: reference?.letters.sent ?? 0, failed: reference?.letters.failed ?? 0 },
     cdcWatermark: cdc && Number.isFinite(cdc.watermarkMs) ? new Date(cdc.watermarkMs).toISOString() : null,
   }));
   const address = await app.listen({ port: config.port, host: '0.0.0.0' });
   const port = Number(new URL(address).port);
 
   try {
-    referenceLetters = await startReferenceDeadLetters(kafka, config.referenceDlqTopic, log);
-    cdc = await startCdcFollower(
-      kafka,
-      state,
-      {
-        groupPrefix: config.groupId,
-        topicPrefix: config.cdcTopicPrefix,
-        barrierCacheMs: 100,
-        bootstrapTimeoutMs: 120_000,
-        historyMs: config.historyMs,
-      },
-      { log, clock, deadLetters: referenceLetters },
-    );
-    // Bootstrap first: no reading is joined before the reference topics have been read to their end.
-    await cdc.bootstrap();
-    // The first heartbeat is usually a moment away: without it every fresh reading would count as unconfirmed.
-    // Waiting longer than a reading's longest hold gains nothing, so that bounds the wait.
-    if (!(await cdc.firstBeat(config.cdcMaxHoldMs))) {
-      log.warn(
-        { waitedMs: config.cdcMaxHoldMs },
-        'no CDC heartbeat yet: the watermark is unknown, readings wait their longest hold (is Kafka Connect running?)',
-      );
-    }
+    reference = await followReference(kafka, config, config.groupId, { log, clock, state });
+    cdc = reference.cdc;
     metrics.referenceEvents.set(cdc.events);
     runner = await startTransactionalRunner(
       {
@@ -148,8 +105,7 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
     ready = true;
   } catch (err) {
     await runner?.close().catch(() => undefined);
-    await cdc?.close().catch(() => undefined);
-    await referenceLetters?.close().catch(() => undefined);
+    await reference?.close().catch(() => undefined);
     await app.close();
     throw err;
   }
@@ -168,8 +124,7 @@ export async function startEnricher(config: EnricherConfig, deps: EnricherDeps =
     async close() {
       clock.clearInterval(gauges);
       await runner?.close();
-      await cdc?.close();
-      await referenceLetters?.close();
+      await reference?.close();
       await app.close();
       log.info('enricher stopped');
     },

@@ -32,6 +32,9 @@ export interface RunnerOptions {
   readonly sessionTimeoutMs: number;
   readonly transactionTimeoutMs: number;
   readonly fromBeginning: boolean;
+  /** The input's records and the outputs (the Flink engine's alarm stage; tests): `ProcessorOptions`. */
+  readonly input?: ProcessorOptions['input'];
+  readonly outputs?: ProcessorOptions['outputs'];
   /** How many consumer crashes in a row are restarted before the service gives up (default 5 within 5 min). */
   readonly crashBudget?: CrashBudget;
 }
@@ -108,6 +111,8 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
       graceMs: opts.graceMs,
       dedupeWindowMs: opts.dedupeWindowMs,
       deviceSilenceMs: opts.deviceSilenceMs,
+      ...(opts.input ? { input: opts.input } : {}),
+      ...(opts.outputs ? { outputs: opts.outputs } : {}),
     };
   }
 
@@ -442,8 +447,10 @@ export async function startTransactionalRunner(opts: RunnerOptions, deps: Runner
 function readingIdOf(value: Buffer | null): string | undefined {
   if (!value) return undefined;
   try {
-    const v = JSON.parse(value.toString('utf8')) as { readingId?: unknown };
-    return typeof v.readingId === 'string' ? v.readingId : undefined;
+    // A raw reading carries its id at the top, an alarm input in its `reading`.
+    const v = JSON.parse(value.toString('utf8')) as { readingId?: unknown; reading?: { readingId?: unknown } };
+    const id = v.readingId ?? v.reading?.readingId;
+    return typeof id === 'string' ? id : undefined;
   } catch {
     return undefined;
   }

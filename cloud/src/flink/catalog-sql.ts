@@ -76,6 +76,10 @@ export function catalogSqlValues(): Record<string, string | number> {
     const P = p.toUpperCase();
     values[`CATALOG_LOW_OF_METRIC_${P}`] = byMetric((m) => sqlNumber(catalogBand(m, p)?.low), 'CAST(NULL AS DOUBLE)');
     values[`CATALOG_HIGH_OF_METRIC_${P}`] = byMetric((m) => sqlNumber(catalogBand(m, p)?.high), 'CAST(NULL AS DOUBLE)');
+    values[`CATALOG_HYSTERESIS_OF_METRIC_${P}`] = byMetric(
+      (m) => sqlNumber(catalogBand(m, p)?.hysteresis),
+      'CAST(NULL AS DOUBLE)',
+    );
     const withBand = METRIC_CODES.filter((m) => catalogBand(m, p) !== undefined);
     values[`CATALOG_HAS_${P}`] = withBand.length > 0 ? `metric IN (${withBand.map(sqlString).join(', ')})` : 'FALSE';
   }

@@ -26,6 +26,8 @@ export interface EnricherJobOptions {
   readonly rawTopic?: string;
   readonly enrichedTopic?: string;
   readonly dlqTopic?: string;
+  /** Live enriched readings with their bands, keyed by device, for the alarm stage (`alarm-input.ts`). */
+  readonly alarmInputsTopic?: string;
   /** Where a first run starts reading raw-readings. */
   readonly startFrom: 'earliest' | 'latest';
   readonly idleTimeout?: string;
@@ -43,6 +45,7 @@ export function enricherSqlValues(o: EnricherJobOptions): Record<string, string 
     RAW_TOPIC: o.rawTopic ?? TOPICS.rawReadings,
     ENRICHED_TOPIC: o.enrichedTopic ?? TOPICS.enrichedReadings,
     DLQ_TOPIC: o.dlqTopic ?? TOPICS.readingsDlq,
+    ALARM_INPUTS_TOPIC: o.alarmInputsTopic ?? TOPICS.alarmInputs,
     START_FROM: o.startFrom,
     IDLE_TIMEOUT: o.idleTimeout ?? '2 s',
     READING_OUT_OF_ORDER_SECONDS: o.outOfOrderSeconds ?? 5,

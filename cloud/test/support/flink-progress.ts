@@ -5,7 +5,7 @@
  * they were produced and not committed. And a wait for a job to have read its reference topics.
  */
 import type { Kafka } from 'kafkajs';
-import { waitFor } from '@vitals/shared';
+import { CDC_TOPIC_PREFIX, waitFor } from '@vitals/shared';
 import { restCall } from '../../src/flink/rest.js';
 
 interface Vertex {
@@ -82,4 +82,19 @@ export async function awaitFlinkRead(
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * `awaitFlinkRead` for the enricher job's reference sources (devices, assignments, beds, thresholds), whose
+ * consumer groups are `<group>-<source>` (`docker/flink/enricher.sql`).
+ */
+export function awaitFlinkReference(kafka: Kafka, jobGroupId: string): Promise<void> {
+  const tables = { devices: 'devices', assignments: 'device_assignments', beds: 'beds', thresholds: 'alert_thresholds' };
+  return awaitFlinkRead(
+    kafka,
+    Object.entries(tables).map(([source, table]) => ({
+      groupId: `${jobGroupId}-${source}`,
+      topic: `${CDC_TOPIC_PREFIX}.public.${table}`,
+    })),
+  );
 }
